@@ -1,0 +1,117 @@
+# rsguard - secure unattended mirroring with rsync over SSH.
+#
+# ---- knobs (override on the command line) ---------------------------------
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec/rsguard
+MANDIR	?= $(PREFIX)/share/man
+DESTDIR	?=
+RSYNC	?= $(shell command -v rsync 2>/dev/null || echo /usr/bin/rsync)
+CC	?= cc
+CLANG	?= clang
+WERROR	?= $(if $(CI),-Werror,)
+FUZZTIME ?= 20
+# ---------------------------------------------------------------------------
+
+PROG	= rsguard
+SRCS	= src/main.c src/serve.c src/cmdline.c src/braces.c src/opttab.c \
+	  src/request.c src/confine.c src/log.c src/util.c
+LIBSRCS	= $(filter-out src/main.c,$(SRCS))
+OBJS	= $(SRCS:.c=.o)
+
+WARN	= -Wall -Wextra -Wformat=2 -Wformat-security -Wshadow -Wpointer-arith \
+	  -Wsign-compare -Wimplicit-fallthrough -Wmisleading-indentation \
+	  -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings \
+	  -Wcast-qual
+HARD	= -O2 -D_FORTIFY_SOURCE=3 -fstack-protector-strong \
+	  -fstack-clash-protection -fPIE -fno-strict-aliasing \
+	  -ftrivial-auto-var-init=zero \
+	  $(if $(filter x86_64 i%86,$(shell uname -m)),-fcf-protection,)
+LDH	= -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
+CFLAGS	?= -g
+ALLCFLAGS = -std=c11 -D_GNU_SOURCE -DRSYNC_PATH='"$(RSYNC)"' $(WARN) $(WERROR) \
+	  $(HARD) $(CFLAGS) -MMD -MP
+ALLLDFLAGS = $(LDH) $(LDFLAGS)
+
+UNIT	= cmdline braces opttab request confine log
+UNITBIN	= $(UNIT:%=tests/unit/test_%)
+
+all: $(PROG)
+
+$(PROG): $(OBJS)
+	$(CC) $(ALLCFLAGS) -o $@ $(OBJS) $(ALLLDFLAGS)
+
+%.o: %.c
+	$(CC) $(ALLCFLAGS) -c -o $@ $<
+
+tests/unit/test_%: tests/unit/test_%.c $(LIBSRCS) tests/unit/test.h
+	$(CC) $(ALLCFLAGS) -Isrc -o $@ $< $(LIBSRCS) $(ALLLDFLAGS)
+
+unit: $(UNITBIN)
+	@set -e; for t in $(UNITBIN); do ./$$t; done
+
+# Everything: unit, valgrind, sanitizers, fuzzers, integration, security.
+check: $(PROG) unit
+	tests/run-all.sh
+
+check-integration: $(PROG)
+	tests/integration/run.sh
+
+check-security: $(PROG)
+	tests/security/run.sh
+
+valgrind: $(UNITBIN)
+	@set -e; for t in $(UNITBIN); do \
+	  valgrind -q --error-exitcode=99 --leak-check=full ./$$t >/dev/null; \
+	  echo "valgrind clean: $$t"; done
+
+asan:
+	$(MAKE) clean-objs
+	$(MAKE) CC=$(CLANG) HARD=-O1 LDH= \
+	  CFLAGS="-g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  $(PROG) unit
+	$(MAKE) clean-objs
+
+FUZZERS	= tests/fuzz/fuzz_cmdline tests/fuzz/fuzz_request
+tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIBSRCS)
+	$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -Isrc \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  -o $@ $< $(LIBSRCS)
+
+fuzz: $(FUZZERS)
+	@set -e; for f in $(FUZZERS); do \
+	  mkdir -p $$f.corpus; \
+	  ./$$f -max_total_time=$(FUZZTIME) -max_len=4096 $$f.corpus tests/fuzz/seeds >/dev/null 2>$$f.log || \
+	    { tail -50 $$f.log; exit 1; }; \
+	  echo "fuzz ok: $$f ($(FUZZTIME)s)"; done
+
+demo: $(PROG)
+	tests/demo.sh
+
+bench: $(PROG)
+	bench/run.sh
+
+lint-man:
+	mandoc -Tlint -W warning man/*.1
+
+install: $(PROG)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(PROG) $(DESTDIR)$(BINDIR)/$(PROG)
+	ln -sf $(BINDIR)/$(PROG) $(DESTDIR)$(LIBEXECDIR)/rrsync
+	install -m 0644 man/rsguard.1 $(DESTDIR)$(MANDIR)/man1/rsguard.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/$(PROG) $(DESTDIR)$(LIBEXECDIR)/rrsync \
+	  $(DESTDIR)$(MANDIR)/man1/rsguard.1
+
+clean-objs:
+	rm -f $(OBJS) $(OBJS:.o=.d)
+
+clean: clean-objs
+	rm -f $(PROG) $(UNITBIN) $(FUZZERS) tests/unit/*.d
+	rm -rf tests/fuzz/*.corpus tests/fuzz/*.log
+
+.PHONY: all unit check check-integration check-security valgrind asan fuzz \
+	demo bench lint-man install uninstall clean clean-objs
+
+-include $(OBJS:.o=.d)

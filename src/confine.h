@@ -1,0 +1,87 @@
+/* confine.h - resolve client paths beneath the restricted directory. */
+#ifndef RSGUARD_CONFINE_H
+#define RSGUARD_CONFINE_H
+
+#include <sys/types.h>
+
+#include "util.h"
+
+#define MAX_SYMLINKS	40	/* as the kernel's path walk */
+#define MAX_DEPTH_WALK	256	/* directory levels held during one walk */
+#define MAX_PINS	4096	/* pinned descriptors handed to rsync */
+#define MAX_GLOB	20000	/* glob results for one command */
+#define MAX_DEFER	16	/* directories created for one command */
+
+struct confine {
+	int		 rootfd;	/* O_PATH|O_DIRECTORY of DIR */
+	const char	*dir;		/* DIR's real path, no trailing '/' */
+	size_t		 dirlen;
+	int		 pins[MAX_PINS];
+	dev_t		 pin_dev[MAX_PINS];
+	ino_t		 pin_ino[MAX_PINS];
+	int		 npins;
+	int		 placeholder;	/* basis placeholder pin, or -1 */
+	int		 am_sender;	/* the server sends (a pull) */
+	struct defer {
+		int	 role;
+		int	 basefd;	/* pinned deepest existing dir */
+		char	*rest;		/* components still to create */
+		char	*orig;
+		char	*suffix;
+		char	**out;		/* where the spelling goes */
+	}		 defer[MAX_DEFER];
+	int		 ndefer;
+};
+
+/* What rsync will do with a path; decides how it is pinned. */
+enum role {
+	ROLE_SENDER_ARG,	/* a source the server sends */
+	ROLE_SENDER_ARG_REL,	/* a source under --relative */
+	ROLE_RECV_ARG,		/* the destination the server writes */
+	ROLE_READ_FILE,		/* --files-from */
+	ROLE_WRITE_FILE,	/* --log-file */
+	ROLE_MUST_EXIST_DIR,	/* --temp-dir */
+	ROLE_CREATE_DIR,	/* --backup-dir */
+	ROLE_CREATE_PRIVATE_DIR, /* --partial-dir (0700) */
+	ROLE_BASIS_DIR,		/* --link-dest, --compare-dest, --copy-dest */
+};
+
+/* Open DIR (already a real path) as the confinement root. */
+int	 confine_init(struct confine *, const char *, const char **);
+
+/*
+ * Resolve the DIR-relative path `rel' (no leading '/', no "..", trailing
+ * "/" or "/." already split off into `suffix') beneath the root for
+ * `role', pin what rsync needs and return in *out a malloc'd spelling
+ * for rsync's argv: "/proc/self/fd/N[/leaf]", or a plain DIR-relative
+ * name where no pin is needed.  On refusal returns -1 and sets *errstr
+ * to a message in rrsync's words (a static string or one owned by the
+ * caller's *errbuf, freed with it).
+ */
+int	 confine_path(struct confine *, enum role, const char *orig,
+	    const char *rel, const char *suffix, char **out, char **errmsg);
+
+/*
+ * Expand glob characters in the DIR-relative pattern beneath the root
+ * only, never following a symlink out of DIR.  Sorted results are
+ * appended to *out; no match leaves the pattern itself.  Returns -1 with
+ * *errstr on too many results.
+ */
+int	 confine_glob(struct confine *, const char *, struct strvec *,
+	    size_t *, const char **);
+
+/*
+ * Create the directories that confine_path deferred (missing
+ * --backup-dir and --partial-dir components, the empty basis
+ * placeholder) and fill in their spellings.  Call only once the whole
+ * command is accepted.  Returns 0, or -1 with *errmsg (malloc'd).
+ */
+int	 confine_commit(struct confine *, char **errmsg);
+
+/* Mark every pinned fd inheritable; called in the child before exec. */
+int	 confine_export(struct confine *);
+
+/* Is fd `fd' one of the pins? (used when closing everything else) */
+int	 confine_is_pin(const struct confine *, int);
+
+#endif

@@ -1,0 +1,601 @@
+/*
+ * serve.c - "rsguard serve", the forced command, top to bottom:
+ *   policy (own argv) -> env -> split -> classify -> confine -> log ->
+ *   fork: child = clean env, pinned fds only, exec rsync;
+ *         parent = lock held, signals forwarded, wait, log, exit status.
+ *
+ * MUST invariants (tests/integration, tests/security):
+ *  1. MUST take no input from the client but SSH_ORIGINAL_COMMAND.
+ *  2. MUST write nothing to stdout before exec (it carries the protocol).
+ *  3. MUST end every refusal with "rsguard: error: ..." on stderr, one log
+ *     record and exit status 1, before anything is created on disk.
+ *  4. MUST run rsync with an environment built here, never inherited.
+ *  5. MUST pass rsync only the pinned descriptors besides 0, 1 and 2.
+ *  6. MUST refuse a writable DIR holding the login user's ~/.ssh or shell
+ *     start-up files unless the operator said --allow-home.
+ */
+
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "braces.h"
+#include "cmdline.h"
+#include "confine.h"
+#include "log.h"
+#include "request.h"
+#include "serve.h"
+#include "util.h"
+
+#ifndef RSYNC_PATH
+#define RSYNC_PATH "/usr/bin/rsync"
+#endif
+#define RSGUARD_VERSION_STR "0.1.0"
+
+struct serve_opts {
+	struct policy	 pol;
+	const char	*rsync;
+	enum log_target	 logt;
+	const char	*logpath;
+	int		 allow_home;
+	int		 dry_run;
+	const char	*dirarg;
+};
+
+static const char *prog = "rsguard";
+static char cmd_for_log[MAX_LOG_FIELD * 4 + 8];
+
+void
+serve_usage(int status)
+{
+	FILE *f = status ? stderr : stdout;
+
+	fprintf(f,
+"usage: rsguard serve [--rsync=PATH] [--log=syslog|none|FILE] [--allow-home]\n"
+"                     [--dry-run] [-ro|-wo] [-munge] [-absolute] [-no-del]\n"
+"                     [-no-lock] [-no-overwrite] DIR\n"
+"\n"
+"The forced command for an authorized_keys line:\n"
+"  restrict,command=\"rsguard serve -ro /srv/backup\" ssh-ed25519 AAAA...\n"
+"It runs the rsync server command the client asked for (SSH_ORIGINAL_COMMAND)\n"
+"only if it is allowed, confined to DIR.  Also invoked as \"rrsync\".\n"
+"\n"
+"rrsync options:\n"
+"  -ro             allow only reading from DIR (implies -no-del, -no-lock)\n"
+"  -wo             allow only writing to DIR\n"
+"  -munge          force rsync's --munge-links on the server side\n"
+"  -absolute       accept DIR's absolute path as an alias of its root\n"
+"  -no-del         refuse every option that deletes or removes files\n"
+"  -no-lock        skip the single-run lock on DIR\n"
+"  -no-overwrite   force --ignore-existing; refuse options that can\n"
+"                  replace existing files\n"
+"operator options:\n"
+"  --rsync=PATH    the rsync to run (default %s)\n"
+"  --log=WHERE     syslog (default), none, or an absolute FILE path\n"
+"  --allow-home    serve a writable DIR that holds ~/.ssh or shell rc files\n"
+"  --dry-run       print the decision and the rsync argv; run nothing\n"
+"  -h, --help      this help;  --version  the version\n"
+"See rsguard(1).\n", RSYNC_PATH);
+	exit(status);
+}
+
+/* Refuse: terse message to the client, detail to the log, exit 1. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+refuse(const char *fmt, ...)
+{
+	char msg[4096], esc[MAX_LOG_FIELD * 4 + 8];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: error: %s\n", prog, msg);
+	log_escape(msg, MAX_LOG_FIELD, esc, sizeof(esc));
+	log_msg(LOG_WARNING, "refused: %s; command: %s", esc,
+	    cmd_for_log[0] ? cmd_for_log : "(none)");
+	exit(1);
+}
+
+static void
+parse_args(int argc, char **argv, struct serve_opts *o)
+{
+	int i;
+	const char *a;
+
+	memset(o, 0, sizeof(*o));
+	o->rsync = RSYNC_PATH;
+	o->logt = LOG_TO_SYSLOG;
+	for (i = 1; i < argc; i++) {
+		a = argv[i];
+		if (strcmp(a, "-ro") == 0)
+			o->pol.ro = 1;
+		else if (strcmp(a, "-wo") == 0)
+			o->pol.wo = 1;
+		else if (strcmp(a, "-munge") == 0)
+			o->pol.munge = 1;
+		else if (strcmp(a, "-absolute") == 0)
+			o->pol.absolute = 1;
+		else if (strcmp(a, "-no-del") == 0)
+			o->pol.no_del = 1;
+		else if (strcmp(a, "-no-lock") == 0)
+			o->pol.no_lock = 1;
+		else if (strcmp(a, "-no-overwrite") == 0)
+			o->pol.no_overwrite = 1;
+		else if (strcmp(a, "-h") == 0 || strcmp(a, "-help") == 0 ||
+		    strcmp(a, "--help") == 0)
+			serve_usage(0);
+		else if (strcmp(a, "--version") == 0) {
+			printf("rsguard %s\n", RSGUARD_VERSION_STR);
+			exit(0);
+		} else if (strncmp(a, "--rsync=", 8) == 0) {
+			o->rsync = a + 8;
+			if (o->rsync[0] != '/')
+				refuse("--rsync needs an absolute path");
+		} else if (strncmp(a, "--log=", 6) == 0) {
+			if (strcmp(a + 6, "syslog") == 0)
+				o->logt = LOG_TO_SYSLOG;
+			else if (strcmp(a + 6, "none") == 0)
+				o->logt = LOG_TO_NONE;
+			else if (a[6] == '/') {
+				o->logt = LOG_TO_FILE;
+				o->logpath = a + 6;
+			} else
+				refuse("--log takes syslog, none or an "
+				    "absolute file path");
+		} else if (strcmp(a, "--allow-home") == 0)
+			o->allow_home = 1;
+		else if (strcmp(a, "--dry-run") == 0)
+			o->dry_run = 1;
+		else if (strcmp(a, "--") == 0 && i + 2 == argc) {
+			o->dirarg = argv[++i];
+		} else if (a[0] == '-')
+			refuse("unknown option %s (see \"%s -h\")", a, prog);
+		else if (o->dirarg != NULL)
+			refuse("only one DIR may be given");
+		else
+			o->dirarg = a;
+	}
+	if (o->pol.ro && o->pol.wo)
+		refuse("argument -wo: not allowed with argument -ro");
+	if (o->dirarg == NULL)
+		refuse("the following arguments are required: DIR");
+	if (o->pol.ro)
+		o->pol.no_del = 1;
+}
+
+/* Is path (a real path) DIR itself or beneath it? */
+static int
+under(const struct policy *p, const char *path)
+{
+	if (!p->subdir)
+		return 1;
+	return strncmp(path, p->dir, p->dirlen) == 0 &&
+	    (path[p->dirlen] == '\0' || path[p->dirlen] == '/');
+}
+
+static void
+check_home(const struct serve_opts *o)
+{
+	static const char *const files[] = { ".ssh", ".bashrc",
+	    ".bash_profile", ".bash_login", ".profile", ".bash_logout",
+	    ".zshenv", ".zshrc", ".zprofile", ".cshrc", ".login", NULL };
+	char buf[PATH_MAX], real[PATH_MAX];
+	struct passwd *pw;
+	int i;
+
+	if (o->pol.ro || o->allow_home)
+		return;
+	if ((pw = getpwuid(getuid())) == NULL || pw->pw_dir == NULL ||
+	    pw->pw_dir[0] != '/')
+		return;
+	for (i = -1; files[i + 1] != NULL || i == -1; i++) {
+		if (i == -1)
+			snprintf(buf, sizeof(buf), "%s", pw->pw_dir);
+		else
+			snprintf(buf, sizeof(buf), "%s/%s", pw->pw_dir,
+			    files[i]);
+		if (realpath(buf, real) == NULL) {
+			/* A missing ~/.ssh can still be created in DIR. */
+			if (i != 0 && i != -1)
+				continue;
+			snprintf(real, sizeof(real), "%s", buf);
+		}
+		if (under(&o->pol, real))
+			refuse("restricted dir %s is writable and holds %s; "
+			    "refusing to serve it (the operator can pass "
+			    "--allow-home)", o->pol.dir, buf);
+	}
+}
+
+static int
+take_lock(const char *dir)
+{
+	int fd;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		refuse("unable to open restricted dir for locking: %s",
+		    strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK || errno == EAGAIN || errno == EACCES)
+			refuse("Another instance of rrsync is already "
+			    "accessing this directory.");
+		/* Not a security control: carry on where flock can't. */
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Split a trailing "/" or "/." off an rrsync-form path. */
+static char *
+split_suffix(const char *a, const char **suffix)
+{
+	size_t n = strlen(a);
+
+	*suffix = "";
+	if (n > 0 && a[n - 1] == '/') {
+		*suffix = "/";
+		return xstrndup(a, n - 1);
+	}
+	if (n >= 2 && a[n - 1] == '.' && a[n - 2] == '/') {
+		*suffix = "/.";
+		return xstrndup(a, n - 2);
+	}
+	return xstrdup(a);
+}
+
+/* DIR-relative form of an rrsync-form path (absolute under DIR or rel). */
+static const char *
+dir_relative(const struct policy *p, const char *a)
+{
+	if (strncmp(a, p->dir, p->dirlen) == 0 && a[p->dirlen] == '/')
+		return a + p->dirlen + 1;
+	if (strcmp(a, p->dir) == 0)
+		return "";
+	return a;
+}
+
+/*
+ * Confine one checked path (rrsync's validated_arg, checked branch).
+ * Returns the spelling for rsync's argv; refuses on any anomaly.
+ */
+static char *
+confine_one(const struct serve_opts *o, struct confine *c, enum role role,
+    const char *orig, const char *a, char **slot)
+{
+	const char *suffix, *rel;
+	char *base, *out = NULL, *em = NULL;
+
+	base = split_suffix(a, &suffix);
+	rel = dir_relative(&o->pol, base);
+	if (*rel == '\0') {
+		/* DIR itself: the cwd rsync starts in is the pinned root. */
+		free(base);
+		return xasprintf(".%s", suffix);
+	}
+	if (confine_path(c, role, orig, rel, suffix, slot ? slot : &out,
+	    &em) == -1)
+		refuse("%s", em);
+	free(base);
+	return slot ? NULL : out;
+}
+
+static enum role
+opt_role(const char *opt)
+{
+	if (strcmp(opt, "--files-from") == 0)
+		return ROLE_READ_FILE;
+	if (strcmp(opt, "--log-file") == 0)
+		return ROLE_WRITE_FILE;
+	if (strcmp(opt, "--temp-dir") == 0)
+		return ROLE_MUST_EXIST_DIR;
+	if (strcmp(opt, "--backup-dir") == 0)
+		return ROLE_CREATE_DIR;
+	if (strcmp(opt, "--partial-dir") == 0)
+		return ROLE_CREATE_PRIVATE_DIR;
+	return ROLE_BASIS_DIR;	/* link-dest, compare-dest, copy-dest */
+}
+
+/* Final form of an unchecked or post-pin argument (rrsync's tail). */
+static char *
+arg_tail(const struct policy *p, char *a, int flags)
+{
+	char *r;
+
+	if ((flags & NORM_ABSOLUTE) && strcmp(a, p->dir) == 0) {
+		free(a);
+		return xstrdup(".");
+	}
+	if (p->subdir && strncmp(a, p->dir, p->dirlen) == 0 &&
+	    a[p->dirlen] == '/') {
+		r = xstrdup(a[p->dirlen + 1] ? a + p->dirlen + 1 : ".");
+		free(a);
+		return r;
+	}
+	return a;
+}
+
+static volatile sig_atomic_t child_pid;
+
+static void
+forward(int sig)
+{
+	if (child_pid > 0)
+		kill(child_pid, sig);
+}
+
+/* Close every descriptor above 2 that is not a pin. */
+static void
+close_others(const struct confine *c)
+{
+	long maxfd = sysconf(_SC_OPEN_MAX);
+	int fd;
+
+	if (maxfd < 0 || maxfd > 65536)
+		maxfd = 65536;
+	for (fd = 3; fd < maxfd; fd++)
+		if (!confine_is_pin(c, fd))
+			(void)close(fd);
+}
+
+static void
+client_info(char *who, size_t sz)
+{
+	const char *conn = getenv("SSH_CONNECTION"), *ua;
+	char addr[64], ebuf[160], user[64];
+	struct passwd *pw;
+	size_t i;
+
+	addr[0] = '\0';
+	if (conn != NULL) {
+		for (i = 0; conn[i] && conn[i] != ' ' && i < sizeof(addr) - 1;
+		    i++)
+			addr[i] = conn[i];
+		addr[i] = '\0';
+	}
+	log_escape(addr[0] ? addr : "unknown", 64, ebuf, sizeof(ebuf));
+	pw = getpwuid(getuid());
+	snprintf(user, sizeof(user), "%s", pw ? pw->pw_name : "?");
+	ua = getenv("SSH_USER_AUTH");
+	snprintf(who, sz, "from=%s user=%s%s", ebuf, user,
+	    ua ? " auth-info=yes" : "");
+}
+
+int
+serve_main(int argc, char **argv)
+{
+	struct serve_opts o;
+	struct policy *p = &o.pol;
+	struct words ws;
+	struct request req;
+	struct confine c;
+	struct strvec av = { NULL, 0, 0 }, expanded = { NULL, 0, 0 };
+	struct strvec globbed = { NULL, 0, 0 };
+	const char *cmd, *rest, *es = NULL;
+	char realdir[PATH_MAX], *em = NULL, **vals, who[256];
+	size_t i, j, budget = MAX_EXPANSIONS, gbudget = MAX_GLOB;
+	struct timespec t0, t1;
+	struct sigaction sa;
+	int lockfd = -1, status, r, flags;
+	pid_t pid;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	parse_args(argc, argv, &o);
+	if (log_open(o.logt, o.logpath, &es) == -1)
+		refuse("%s: %s", es, o.logpath);
+
+	/* 1. policy: DIR as a real path, as rrsync resolves it. */
+	if (realpath(o.dirarg, realdir) == NULL)
+		refuse("Restricted directory does not exist!");
+	p->dir = realdir;
+	p->dirlen = strlen(realdir);
+	p->subdir = strcmp(realdir, "/") != 0;
+	if (confine_init(&c, realdir, &es) == -1)
+		refuse("%s", es);
+	check_home(&o);
+	if (!p->ro && !p->no_lock && !o.dry_run)
+		lockfd = take_lock(realdir);
+
+	/* 2. words */
+	cmd = getenv("SSH_ORIGINAL_COMMAND");
+	if (cmd != NULL)
+		log_escape(cmd, MAX_LOG_FIELD, cmd_for_log,
+		    sizeof(cmd_for_log));
+	switch (cmdline_classify(cmd, &rest, &es)) {
+	case CMD_TRUE:
+		log_msg(LOG_INFO, "connectivity probe (true) accepted");
+		exit(0);
+	case CMD_RSYNC:
+		break;
+	default:
+		refuse("%s", es);
+	}
+	if (cmdline_split(rest, &ws, &es) == -1)
+		refuse("%s", es);
+
+	/* 3. request */
+	if (request_parse(p, rest, &ws, &req, &em) == -1)
+		refuse("%s", em);
+	c.am_sender = req.am_sender;
+
+	/* 4. + 5. decision and confinement, in the client's order */
+	vals = xcalloc(req.nitems + 1, sizeof(*vals));
+	for (i = 0; i < req.nitems; i++) {
+		struct item *it = &req.items[i];
+		if (it->opt == NULL)
+			continue;
+		if (it->is_path)
+			confine_one(&o, &c, opt_role(it->opt), it->orig,
+			    it->value, &vals[i]);
+		else
+			vals[i] = xstrdup(it->value);
+	}
+	for (i = 0; i < req.nargs; i++) {
+		if (braces_expand(req.args[i], &expanded, &budget, &es) == -1)
+			refuse("%s", es);
+	}
+	for (i = 0; i < expanded.n; i++) {
+		char *a;
+		if (request_normalize(p, "arg", expanded.v[i], 1, &a, &flags,
+		    &em) == -1)
+			refuse("%s", em);
+		globbed.n = 0;
+		if (p->subdir && strpbrk(a, "*?[") != NULL) {
+			const char *rel = dir_relative(p, a);
+			struct strvec g = { NULL, 0, 0 };
+			if (confine_glob(&c, rel, &g, &gbudget, &es) == -1)
+				refuse("%s", es);
+			for (j = 0; j < g.n; j++) {
+				if (strcmp(g.v[j], rel) == 0)
+					strvec_push(&globbed, xstrdup(a));
+				else
+					strvec_push(&globbed, xasprintf("%s%s%s",
+					    a[0] == '/' ? p->dir : "",
+					    a[0] == '/' ? "/" : "", g.v[j]));
+			}
+			strvec_free(&g);
+		} else
+			strvec_push(&globbed, xstrdup(a));
+		for (j = 0; j < globbed.n; j++) {
+			char *g = globbed.v[j], *out;
+			if (p->subdir && strcmp(g, ".") != 0) {
+				out = confine_one(&o, &c, !req.am_sender ?
+				    ROLE_RECV_ARG : req.relative ?
+				    ROLE_SENDER_ARG_REL : ROLE_SENDER_ARG,
+				    expanded.v[i], g, NULL);
+				free(g);
+				g = out;
+			}
+			strvec_push(&av, arg_tail(p, g, flags));
+		}
+		free(globbed.v);
+		memset(&globbed, 0, sizeof(globbed));
+		free(a);
+	}
+	/* Nothing is created until every path has been accepted. */
+	if (confine_commit(&c, &em) == -1)
+		refuse("%s", em);
+
+	/* The final argv: rsync, options, forced additions, --, ., args. */
+	{
+		struct strvec fin = { NULL, 0, 0 };
+		strvec_push(&fin, xstrdup(o.rsync));
+		for (i = 0; i < req.nitems; i++) {
+			struct item *it = &req.items[i];
+			if (it->opt == NULL)
+				strvec_push(&fin, xstrdup(it->text));
+			else if (it->eq)
+				strvec_push(&fin, xasprintf("%s=%s", it->opt,
+				    vals[i]));
+			else
+				strvec_push(&fin, xstrdup(vals[i]));
+		}
+		if (p->subdir && !req.am_sender)
+			strvec_push(&fin, xstrdup("--drop-D"));
+		if (p->subdir)
+			strvec_push(&fin, xasprintf("--confine-root=%s",
+			    p->dir));
+		if (p->munge)
+			strvec_push(&fin, xstrdup("--munge-links"));
+		if (p->no_overwrite)
+			strvec_push(&fin, xstrdup("--ignore-existing"));
+		strvec_push(&fin, xstrdup("--"));
+		strvec_push(&fin, xstrdup("."));
+		if (av.n == 0)
+			strvec_push(&fin, xstrdup("."));
+		for (i = 0; i < av.n; i++)
+			strvec_push(&fin, xstrdup(av.v[i]));
+		strvec_free(&av);
+		av = fin;
+	}
+
+	client_info(who, sizeof(who));
+	if (o.dry_run) {
+		printf("decision: accept\nmode: %s%s%s%s%s\ndir: %s\nargv:",
+		    p->ro ? "ro" : p->wo ? "wo" : "rw",
+		    p->no_del ? ",no-del" : "", p->munge ? ",munge" : "",
+		    p->no_overwrite ? ",no-overwrite" : "",
+		    p->no_lock ? ",no-lock" : "", p->dir);
+		for (i = 0; i < av.n; i++) {
+			char e[MAX_LOG_FIELD * 4 + 8];
+			log_escape(av.v[i], MAX_LOG_FIELD, e, sizeof(e));
+			printf(" %s", e);
+		}
+		printf("\n");
+		exit(0);
+	}
+	log_msg(LOG_INFO, "start %s mode=%s dir=%s command: %s", who,
+	    p->ro ? "ro" : p->wo ? "wo" : "rw", p->dir, cmd_for_log);
+
+	/* 6. run */
+	fflush(NULL);
+	if ((pid = fork()) == -1)
+		refuse("fork: %s", strerror(errno));
+	if (pid == 0) {
+		static char envpath[] = "PATH=/usr/local/bin:/usr/bin:/bin";
+		char *envp[] = { envpath, NULL };
+		if (fchdir(c.rootfd) == -1 || confine_export(&c) == -1) {
+			fprintf(stderr, "%s: error: cannot enter restricted "
+			    "dir: %s\n", prog, strerror(errno));
+			_exit(1);
+		}
+		close_others(&c);
+		signal(SIGPIPE, SIG_DFL);
+		execve(o.rsync, av.v, envp);
+		fprintf(stderr, "%s: error: cannot run %s: %s\n", prog,
+		    o.rsync, strerror(errno));
+		_exit(127);
+	}
+	child_pid = pid;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = forward;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* Let EOF reach the client as soon as rsync is done. */
+	{
+		int nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (nfd != -1) {
+			dup2(nfd, 0);
+			dup2(nfd, 1);
+			close(nfd);
+		}
+	}
+	while ((r = waitpid(pid, &status, 0)) == -1 && errno == EINTR)
+		;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (r == -1)
+		status = 1 << 8;
+	if (WIFEXITED(status))
+		r = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		r = 128 + WTERMSIG(status);
+	else
+		r = 1;
+	log_msg(r == 0 ? LOG_INFO : LOG_NOTICE, "end %s status=%d "
+	    "duration=%.3fs", who, r, (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	(void)lockfd;	/* held until exit */
+	return r;
+}

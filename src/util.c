@@ -1,0 +1,128 @@
+/* util.c - allocation wrappers that die instead of returning NULL. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+const char *util_progname = "rsguard";
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: error: ", util_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+void *
+xmalloc(size_t n)
+{
+	void *p;
+
+	if (n == 0)
+		fatal("xmalloc: zero size");
+	if ((p = malloc(n)) == NULL)
+		fatal("out of memory (allocating %zu bytes)", n);
+	return p;
+}
+
+void *
+xcalloc(size_t nmemb, size_t size)
+{
+	void *p;
+
+	if (nmemb == 0 || size == 0)
+		fatal("xcalloc: zero size");
+	if (SIZE_MAX / nmemb < size)
+		fatal("xcalloc: %zu * %zu overflows", nmemb, size);
+	if ((p = calloc(nmemb, size)) == NULL)
+		fatal("out of memory (allocating %zu * %zu bytes)", nmemb,
+		    size);
+	return p;
+}
+
+void *
+xreallocarray(void *ptr, size_t nmemb, size_t size)
+{
+	void *p;
+
+	if (nmemb == 0 || size == 0)
+		fatal("xreallocarray: zero size");
+	if (SIZE_MAX / nmemb < size)
+		fatal("xreallocarray: %zu * %zu overflows", nmemb, size);
+	/* NB. a temporary: the caller's pointer stays valid on failure. */
+	if ((p = realloc(ptr, nmemb * size)) == NULL)
+		fatal("out of memory (allocating %zu * %zu bytes)", nmemb,
+		    size);
+	return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char *p;
+
+	if (n == SIZE_MAX)
+		fatal("xstrndup: overflow");
+	p = xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		fatal("out of memory (formatting)");
+	return p;
+}
+
+void
+strvec_push(struct strvec *sv, char *s)
+{
+	char **nv;
+	size_t ncap;
+
+	if (sv->n + 1 >= sv->cap) {
+		ncap = sv->cap ? sv->cap * 2 : 16;
+		nv = xreallocarray(sv->v, ncap, sizeof(*nv));
+		sv->v = nv;
+		sv->cap = ncap;
+	}
+	sv->v[sv->n++] = s;
+	sv->v[sv->n] = NULL;
+}
+
+void
+strvec_free(struct strvec *sv)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = sv->cap = 0;
+}

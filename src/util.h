@@ -1,0 +1,30 @@
+/* util.h - allocation wrappers and small string helpers. */
+#ifndef RSGUARD_UTIL_H
+#define RSGUARD_UTIL_H
+
+#include <stddef.h>
+
+/* Fatal on failure, zero size or overflow: these never return NULL. */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+char	*xasprintf(const char *, ...)
+	    __attribute__((format(printf, 1, 2)));
+
+/* A growable array of strings; the array owns its strings. */
+struct strvec {
+	char	**v;
+	size_t	  n;
+	size_t	  cap;
+};
+void	 strvec_push(struct strvec *, char *);	/* takes ownership */
+void	 strvec_free(struct strvec *);
+
+/* Set by main() so that fatal messages carry the right program name. */
+extern const char *util_progname;
+void	 fatal(const char *, ...)
+	    __attribute__((noreturn, format(printf, 1, 2)));
+
+#endif
