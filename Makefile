@@ -65,12 +65,13 @@ valgrind: $(UNITBIN)
 	  valgrind -q --error-exitcode=99 --leak-check=full ./$$t >/dev/null; \
 	  echo "valgrind clean: $$t"; done
 
-asan:
-	$(MAKE) clean-objs
-	$(MAKE) CC=$(CLANG) HARD=-O1 LDH= \
-	  CFLAGS="-g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  $(PROG) unit
-	$(MAKE) clean-objs
+# Unit tests again, built by clang with ASan+UBSan (separate binaries).
+ASANFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Isrc -fno-omit-frame-pointer \
+	  -fsanitize=address,undefined -fno-sanitize-recover=all
+asan: $(LIBSRCS)
+	@set -e; for m in $(UNIT); do \
+	  $(CLANG) $(ASANFLAGS) -o tests/unit/asan_test_$$m tests/unit/test_$$m.c $(LIBSRCS); \
+	  ./tests/unit/asan_test_$$m; done
 
 FUZZERS	= tests/fuzz/fuzz_cmdline tests/fuzz/fuzz_request
 tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIBSRCS)
@@ -108,7 +109,7 @@ clean-objs:
 	rm -f $(OBJS) $(OBJS:.o=.d)
 
 clean: clean-objs
-	rm -f $(PROG) $(UNITBIN) $(FUZZERS) tests/unit/*.d
+	rm -f $(PROG) $(UNITBIN) $(FUZZERS) tests/unit/*.d tests/unit/asan_test_*
 	rm -rf tests/fuzz/*.corpus tests/fuzz/*.log
 
 .PHONY: all unit check check-integration check-security valgrind asan fuzz \

@@ -45,18 +45,31 @@ effective_type(const struct policy *p, int am_sender, const char *name,
 		*t = ARG_DISABLED;
 	if (p->subdir && strcmp(name, "copy-unsafe-links") == 0)
 		*t = ARG_DISABLED;
+	/*
+	 * Stricter than rrsync.  -no-del: when receiving, --force removes
+	 * non-empty directories in the way and a backup published onto an
+	 * existing name deletes what was there.  -wo: --append(-verify) and
+	 * a checksum comparison answer "is this what you hold?" about files
+	 * the client may not read.
+	 */
+	if (p->no_del && !am_sender && (strcmp(name, "force") == 0 ||
+	    strcmp(name, "backup-dir") == 0))
+		*t = ARG_DISABLED;
+	if (p->wo && strcmp(name, "append") == 0)
+		*t = ARG_DISABLED;
 	return 0;
 }
 
 static void
-short_sets(const struct policy *p, char *ok, size_t oksz, char *num,
-    size_t numsz, char *dis, size_t dissz)
+short_sets(const struct policy *p, int am_sender, char *ok, size_t oksz,
+    char *num, size_t numsz, char *dis, size_t dissz)
 {
 	const char *s;
 	size_t i = 0, j = 0;
 
-	snprintf(dis, dissz, "%s%s%s", OPTTAB_SHORT_DISABLED,
-	    p->no_overwrite ? "b" : "", p->subdir ? OPTTAB_SHORT_SUBDIR : "");
+	snprintf(dis, dissz, "%s%s%s%s", OPTTAB_SHORT_DISABLED,
+	    p->no_overwrite || (p->no_del && !am_sender) ? "b" : "",
+	    p->subdir ? OPTTAB_SHORT_SUBDIR : "", p->wo ? "c" : "");
 	for (s = OPTTAB_SHORT_NOARG; *s && i + 1 < oksz; s++)
 		if (strchr(dis, *s) == NULL)
 			ok[i++] = *s;
@@ -265,7 +278,7 @@ request_parse(const struct policy *p, const char *rest,
 		    "allowed");
 		return -1;
 	}
-	short_sets(p, ok, sizeof(ok), num, sizeof(num), dis, sizeof(dis));
+	short_sets(p, r->am_sender, ok, sizeof(ok), num, sizeof(num), dis, sizeof(dis));
 	memset(&it, 0, sizeof(it));
 	it.text = xstrdup("--server");
 	push_item(r, &cap, &it);

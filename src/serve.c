@@ -514,6 +514,9 @@ serve_main(int argc, char **argv)
 			strvec_push(&fin, xstrdup("--munge-links"));
 		if (p->no_overwrite)
 			strvec_push(&fin, xstrdup("--ignore-existing"));
+		/* -wo: no block checksums of existing files to the client. */
+		if (p->wo)
+			strvec_push(&fin, xstrdup("--whole-file"));
 		strvec_push(&fin, xstrdup("--"));
 		strvec_push(&fin, xstrdup("."));
 		if (av.n == 0)

@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# rsguard benchmark: rsguard serve vs rsync's Python rrsync vs plain rsync.
+# Run via `make bench` (or bench/run.sh directly, after `make`).
+# It prints numbers; it never fails on timing.  See bench/README.md.
+set -euo pipefail
+export LC_ALL=C
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$HERE")
+RSGUARD=$ROOT/rsguard
+RRSYNC=${RRSYNC:-/usr/bin/rrsync}
+SSHD=${SSHD:-/usr/sbin/sshd}
+CC=${CC:-cc}
+WRAP_N=${BENCH_WRAP_N:-200}     # section 1 repetitions per variant
+PULL_N=${BENCH_PULL_N:-21}      # section 2 repetitions per variant
+MANY_N=${BENCH_MANY_N:-9}       # section 3 repetitions per variant
+MANY_FILES=${BENCH_MANY_FILES:-2000}
+REMOTE_CMD='rsync --server --sender -vlogDtpre.iLsfxCIvu . f'
+
+die() { echo "bench: $*" >&2; exit 1; }
+[ -x "$RSGUARD" ] || die "$RSGUARD not built (run make)"
+[ -r "$RRSYNC" ] || die "$RRSYNC not found (rsync's support script)"
+command -v rsync >/dev/null || die "rsync not installed"
+command -v python3 >/dev/null || die "python3 (for rrsync) not installed"
+[[ -n ${EPOCHREALTIME:-} ]] || die "bash >= 5 needed (EPOCHREALTIME)"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/rsguard-bench.XXXXXX")
+chmod 755 "$T"
+trap 'rm -rf "$T"' EXIT
+
+# ---- helpers ---------------------------------------------------------------
+median() { sort -n "$1" | awk '{a[NR]=$1} END{ if(NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
+minimum() { sort -n "$1" | head -n1; }
+ms() { awk -v x="$1" 'BEGIN{printf "%.2f", x/1e6}'; }          # ns -> ms
+div() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.3f", a/b; else print "n/a" }'; }
+now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }            # no fork
+verdict() { # verdict VALUE OP LIMIT  -> "meets target" / "MISSES target"
+	awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN{ ok = (op==">=") ? v>=l : v<=l;
+		print ok ? "meets target" : "MISSES target" }'
+}
+
+ROWS=()   # final table rows
+row() { ROWS+=("$(printf '%-30s %-9s %10s %10s  %s' "$@")"); }
+
+# ---- fixture ---------------------------------------------------------------
+DIR=$T/srv
+mkdir -p "$DIR/many" "$T/bin" "$T/dst"
+echo "hello from rsguard bench" > "$DIR/f"
+for ((i = 1; i <= MANY_FILES; i++)); do printf 'file %d\n' "$i" > "$DIR/many/$(printf 'f%04d' "$i")"; done
+DIR=$(cd "$DIR" && pwd -P)
+
+# rrsync with the stub rsync (its RSYNC path is hard-coded).
+sed "s|^RSYNC = '/usr/bin/rsync'\$|RSYNC = '/bin/true'|" "$RRSYNC" > "$T/bin/rrsync-stub"
+grep -q "^RSYNC = '/bin/true'\$" "$T/bin/rrsync-stub" || die "could not rewrite RSYNC in $RRSYNC"
+chmod 755 "$T/bin/rrsync-stub"
+
+echo "== rsguard benchmark ($(date -u '+%Y-%m-%d %H:%M:%SZ')) =="
+
+# ---- 1. wrapper alone ------------------------------------------------------
+echo "-- 1. wrapper start -> exec of stub rsync (/bin/true), N=$WRAP_N interleaved"
+export SSH_ORIGINAL_COMMAND=$REMOTE_CMD
+A=(/bin/true)
+B=("$T/bin/rrsync-stub" -ro "$DIR")
+C=("$RSGUARD" serve --rsync=/bin/true --log=none -ro "$DIR")
+for v in B C; do   # sanity: both wrappers must accept the request
+	declare -n cmd=$v
+	"${cmd[@]}" </dev/null || die "wrapper refused the request: ${cmd[*]}"
+done
+W1=()
+if "$CC" -O2 -o "$T/bin/timeexec" "$HERE/timeexec.c" 2>"$T/cc.err"; then
+	mapfile -t W1 < <("$T/bin/timeexec" "$WRAP_N" "${A[@]}" ::: "${B[@]}" ::: "${C[@]}")
+else
+	echo "   (no C compiler: falling back to a bash loop, adds fork noise)"
+	: >"$T/w.A"; : >"$T/w.B"; : >"$T/w.C"
+	for ((r = 0; r < WRAP_N; r++)); do
+		for v in A B C; do
+			declare -n cmd=$v
+			t0=$(now_us); "${cmd[@]}" </dev/null >/dev/null 2>&1; t1=$(now_us)
+			echo $(((t1 - t0) * 1000)) >>"$T/w.$v"
+		done
+	done
+	for v in A B C; do W1+=("$(median "$T/w.$v") $(minimum "$T/w.$v") 0 0"); done
+fi
+unset SSH_ORIGINAL_COMMAND
+read -r w_true w_true_min _ _ <<<"${W1[0]}"
+read -r w_rr w_rr_min _ f_rr <<<"${W1[1]}"
+read -r w_rg w_rg_min _ f_rg <<<"${W1[2]}"
+[ "$f_rr" = 0 ] && [ "$f_rg" = 0 ] || die "wrapper failures during timing: rrsync=$f_rr rsguard=$f_rg"
+speedup=$(div "$w_rr" "$w_rg")
+net=$(awk -v a="$w_rr" -v b="$w_rg" -v c="$w_true" 'BEGIN{ if (b-c>0) printf "%.1f", (a-c)/(b-c); else print "n/a" }')
+printf '   /bin/true alone %8s ms | rrsync %8s ms | rsguard %8s ms (medians)\n' "$(ms "$w_true")" "$(ms "$w_rr")" "$(ms "$w_rg")"
+row "1 wrapper->exec (N=$WRAP_N)" "exec floor" "$(ms "$w_true")" "$(ms "$w_true_min")" "(/bin/true run directly)"
+row "" "rrsync" "$(ms "$w_rr")" "$(ms "$w_rr_min")" ""
+row "" "rsguard" "$(ms "$w_rg")" "$(ms "$w_rg_min")" "rrsync/rsguard = ${speedup}x ($(verdict "$speedup" ">=" 30): >=30x); net of exec floor ${net}x"
+
+# ---- sshd setup ------------------------------------------------------------
+ME=$(id -un)
+ssh-keygen -q -t ed25519 -N '' -C bench-host -f "$T/hostkey"
+for v in plain rrsync rsguard; do ssh-keygen -q -t ed25519 -N '' -C "bench-$v" -f "$T/k_$v"; done
+{
+	printf '%s\n' "$(cat "$T/k_plain.pub")"
+	printf 'command="%s -ro %s" %s\n' "$RRSYNC" "$DIR" "$(cat "$T/k_rrsync.pub")"
+	printf 'command="%s serve --log=none -ro %s" %s\n' "$RSGUARD" "$DIR" "$(cat "$T/k_rsguard.pub")"
+} >"$T/authorized_keys"
+cat >"$T/sshd_config" <<EOF
+ListenAddress 127.0.0.1
+HostKey $T/hostkey
+AuthorizedKeysFile $T/authorized_keys
+AuthenticationMethods publickey
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+StrictModes no
+UsePAM no
+UseDNS no
+PrintMotd no
+PrintLastLog no
+X11Forwarding no
+PidFile none
+LogLevel ERROR
+EOF
+{
+	for v in plain rrsync rsguard; do printf 'Host %s\n  IdentityFile %s\n' "$v" "$T/k_$v"; done
+	cat <<EOF
+Host *
+  User $ME
+  ProxyCommand $SSHD -i -f $T/sshd_config -E $T/sshd.log
+  IdentitiesOnly yes
+  BatchMode yes
+  StrictHostKeyChecking no
+  UserKnownHostsFile /dev/null
+  GlobalKnownHostsFile /dev/null
+  ControlMaster no
+  ControlPath none
+  Compression no
+  LogLevel ERROR
+EOF
+} >"$T/ssh_config"
+RSH="ssh -F $T/ssh_config"
+
+SSH_OK=1
+if [ ! -d /run/sshd ] && [ "$(id -u)" = 0 ]; then
+	mkdir -p -m 0755 /run/sshd   # sshd's privsep dir (normally made by the service unit)
+	echo "   (created /run/sshd, sshd's privilege separation directory)"
+fi
+if ! out=$(ssh -F "$T/ssh_config" plain echo ok 2>&1) || [ "$out" != ok ]; then
+	SSH_OK=0
+	echo "   sshd -i login failed; skipping sections 2 and 3: $out $(cat "$T/sshd.log" 2>/dev/null)"
+fi
+
+# remote path prefix: plain sees the real filesystem, the wrappers DIR as root
+pfx() { if [ "$1" = plain ]; then echo "$DIR/"; fi; }
+
+# pull_once VARIANT KIND -> prints elapsed ns on stdout
+pull_once() {
+	local v=$1 kind=$2 p t0 t1
+	p=$(pfx "$v")
+	rm -rf "$T/dst"; mkdir "$T/dst"
+	if [ "$kind" = tiny ]; then
+		t0=$(now_us)
+		rsync -a -e "$RSH" "$v:${p}f" "$T/dst/"
+		t1=$(now_us)
+	else
+		local -a args=()
+		local n
+		for n in "${NAMES[@]}"; do args+=("$v:${p}many/$n"); done
+		t0=$(now_us)
+		rsync -a -e "$RSH" "${args[@]}" "$T/dst/"
+		t1=$(now_us)
+	fi
+	echo $(((t1 - t0) * 1000))
+}
+
+# section KIND N LABEL TARGET
+section() {
+	local kind=$1 n=$2 label=$3 target=$4 v r
+	for v in plain rrsync rsguard; do   # warm-up + correctness check
+		pull_once "$v" "$kind" >/dev/null || die "$kind pull failed for $v (see $T/sshd.log)"
+		if [ "$kind" = tiny ]; then
+			cmp -s "$DIR/f" "$T/dst/f" || die "$v: tiny pull produced wrong result"
+		else
+			[ "$(ls "$T/dst" | wc -l)" = "$MANY_FILES" ] || die "$v: many-arg pull did not fetch $MANY_FILES files"
+		fi
+		: >"$T/s.$kind.$v"
+	done
+	for ((r = 0; r < n; r++)); do
+		for v in plain rrsync rsguard; do
+			pull_once "$v" "$kind" >>"$T/s.$kind.$v"
+		done
+	done
+	local mp mr mg
+	mp=$(median "$T/s.$kind.plain"); mr=$(median "$T/s.$kind.rrsync"); mg=$(median "$T/s.$kind.rsguard")
+	local rg rr
+	rg=$(div "$mg" "$mp"); rr=$(div "$mr" "$mp")
+	printf '   plain %8s ms | rrsync %8s ms | rsguard %8s ms (medians)\n' "$(ms "$mp")" "$(ms "$mr")" "$(ms "$mg")"
+	row "$label (N=$n)" "plain" "$(ms "$mp")" "$(ms "$(minimum "$T/s.$kind.plain")")" ""
+	row "" "rrsync" "$(ms "$mr")" "$(ms "$(minimum "$T/s.$kind.rrsync")")" "rrsync/plain  = $rr"
+	row "" "rsguard" "$(ms "$mg")" "$(ms "$(minimum "$T/s.$kind.rsguard")")" \
+		"rsguard/plain = $rg ($(verdict "$rg" "<=" "$target"): <=$target)"
+}
+
+NAMES=()
+for ((i = 1; i <= MANY_FILES; i++)); do NAMES+=("$(printf 'f%04d' "$i")"); done
+
+if [ "$SSH_OK" = 1 ]; then
+	echo "-- 2. tiny pull (1 file) through sshd -i, N=$PULL_N interleaved"
+	section tiny "$PULL_N" "2 tiny pull, 1 file" 1.03
+	echo "-- 3. $MANY_FILES-argument pull through sshd -i, N=$MANY_N interleaved"
+	section many "$MANY_N" "3 pull, $MANY_FILES remote args" 1.10
+else
+	row "2 tiny pull" "SKIPPED" "-" "-" "sshd -i unusable here"
+	row "3 $MANY_FILES-arg pull" "SKIPPED" "-" "-" "sshd -i unusable here"
+fi
+
+# ---- table -----------------------------------------------------------------
+echo
+echo "== results (times in ms; median of interleaved runs) =="
+printf '%-30s %-9s %10s %10s  %s\n' "test" "variant" "median" "min" "ratio"
+printf '%s\n' "${ROWS[@]}"
+echo
+echo "machine: nproc=$(nproc) kernel=$(uname -sr) arch=$(uname -m)"
+echo "         $(rsync --version | head -n1 | sed 's/  */ /g'); $(ssh -V 2>&1); $(python3 -V 2>&1)"
+echo "         cpu: $(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo 2>/dev/null || echo unknown)"

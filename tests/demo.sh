@@ -1,0 +1,72 @@
+#!/bin/sh
+# make demo: a real guarded mirror on this machine, over a private sshd
+# reached through "ProxyCommand sshd -i" (no port, loopback only).
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+rsguard=$top/rsguard
+sshd=$(command -v sshd || echo /usr/sbin/sshd)
+work=$(mktemp -d /tmp/rsguard-demo.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "a private sshd with its own host key"
+mkdir -p "$work/srv/export" "$work/srv/incoming" "$work/client/data"
+ssh-keygen -q -t ed25519 -N '' -f "$work/hostkey"
+ssh-keygen -q -t ed25519 -N '' -C rsguard-demo -f "$work/key"
+pub=$(cat "$work/key.pub")
+cat > "$work/authorized_keys" <<EOT
+restrict,command="$rsguard serve --log=$work/serve.log -ro $work/srv/export" $pub
+EOT
+cat > "$work/sshd_config" <<EOT
+HostKey $work/hostkey
+AuthorizedKeysFile $work/authorized_keys
+StrictModes no
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+PermitRootLogin prohibit-password
+PidFile none
+LogLevel ERROR
+EOT
+"$sshd" -t -f "$work/sshd_config"
+echo "localhost $(cat "$work/hostkey.pub")" > "$work/known_hosts"
+ssh_cmd="ssh -F none -i $work/key -o IdentitiesOnly=yes -o IdentityAgent=none \
+-o BatchMode=yes -o StrictHostKeyChecking=yes \
+-o UserKnownHostsFile=$work/known_hosts \
+-o ProxyCommand='$sshd -i -f $work/sshd_config'"
+echo "authorized_keys:"
+sed 's/AAAA[^ ]*/AAAA.../' "$work/authorized_keys"
+
+say "server data to mirror"
+for i in 1 2 3; do
+	mkdir -p "$work/srv/export/dir$i"
+	head -c $((i * 40000)) /dev/urandom > "$work/srv/export/dir$i/blob$i"
+	echo "note $i" > "$work/srv/export/note$i.txt"
+done
+ln -s note1.txt "$work/srv/export/latest"
+find "$work/srv/export" | sed "s|$work/||"
+
+say "pull mirror: rsync -a --delete through the guarded key"
+rsync -a --delete --stats -e "$ssh_cmd" "$(id -un)@localhost:/" \
+    "$work/client/data/" | sed -n '/Number of files:/p;/Total bytes received/p'
+diff -r "$work/srv/export" "$work/client/data" && echo "mirror identical: yes"
+
+say "second run: nothing changes"
+rsync -ai --delete -e "$ssh_cmd" "$(id -un)@localhost:/" "$work/client/data/"
+echo "(no itemized changes above = up to date)"
+
+say "what the key cannot do"
+if eval "$ssh_cmd" "$(id -un)@localhost" sh -c id 2>&1; then
+	echo "UNEXPECTED: shell allowed"; exit 1
+fi
+if rsync -a -e "$ssh_cmd" "$work/client/data/" \
+    "$(id -un)@localhost:/" 2>&1 | grep 'error'; then :; fi
+if rsync -a -e "$ssh_cmd" "$(id -un)@localhost:../../../etc/passwd" \
+    "$work/client/" 2>&1 | grep 'error'; then :; fi
+[ ! -e "$work/client/passwd" ] && echo "escape attempts refused: yes"
+
+say "the server's log"
+sed 's/^/  /' "$work/serve.log"
+echo
+echo "demo finished: a guarded mirror ran end to end."

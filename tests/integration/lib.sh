@@ -1,0 +1,229 @@
+# shellcheck shell=bash
+# Integration-test helpers for rsguard: counters, reporting, and a private
+# sshd reached per connection through ProxyCommand="sshd -i" (loopback only,
+# no listening socket at all).
+#
+# Environment shared between run.sh and the test_*.sh files:
+#   IT_ROOT     absolute path of the source tree (holds ./rsguard)
+#   IT_WORK     scratch dir owned by the running user
+#   IT_SSHDIR   per-run sshd dir (host key, config, client key, known_hosts)
+#   IT_RESULTS  file that collects "pass|fail|skip NAME" lines
+
+IT_ROOT=${IT_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+RSGUARD="$IT_ROOT/rsguard"
+SSHD=${SSHD:-/usr/sbin/sshd}
+RSYNC=${RSYNC:-$(command -v rsync)}
+
+N_PASS=0 N_FAIL=0 N_SKIP=0
+CUR_TEST=""
+
+trace() { [ -n "${IT_VERBOSE:-}" ] && printf '    + %s\n' "$*" >&2; return 0; }
+
+_record() { [ -n "${IT_RESULTS:-}" ] && printf '%s %s\n' "$1" "$2" >>"$IT_RESULTS"; return 0; }
+
+pass() {
+	N_PASS=$((N_PASS + 1))
+	printf 'ok    %s%s\n' "$CUR_TEST" "${1:+ ($1)}"
+	_record pass "$CUR_TEST"
+}
+# fail MSG...: records the failure; the test function should `return 1`.
+fail() {
+	N_FAIL=$((N_FAIL + 1))
+	printf 'FAIL  %s: %s\n' "$CUR_TEST" "$*"
+	_record fail "$CUR_TEST"
+	if [ -n "${LAST_ERR:-}" ] && [ -s "$LAST_ERR" ]; then
+		sed 's/^/        stderr: /' "$LAST_ERR" | head -15
+	fi
+	return 1
+}
+skip() {
+	N_SKIP=$((N_SKIP + 1))
+	printf 'skip  %s: %s\n' "$CUR_TEST" "$*"
+	_record skip "$CUR_TEST"
+	return 0
+}
+
+# ---- sshd -------------------------------------------------------------------
+
+# setup_sshd: create IT_SSHDIR with host key, client key, sshd_config and a
+# known_hosts entry; validate with sshd -t.  Exports the IT_* variables.
+setup_sshd() {
+	IT_SSHDIR=$(mktemp -d "${IT_WORK:-/tmp}/sshd.XXXXXX")
+	chmod 700 "$IT_SSHDIR"
+	ssh-keygen -q -t ed25519 -N '' -C it-host -f "$IT_SSHDIR/host_ed25519" || return 1
+	ssh-keygen -q -t ed25519 -N '' -C it-client -f "$IT_SSHDIR/client_ed25519" || return 1
+	: >"$IT_SSHDIR/authorized_keys"
+	chmod 600 "$IT_SSHDIR/authorized_keys"
+	if [ "$(id -u)" = 0 ] && [ ! -d /run/sshd ]; then
+		# privilege-separation dir that sshd (as root) insists on
+		mkdir -p /run/sshd && chmod 755 /run/sshd
+	fi
+	cat >"$IT_SSHDIR/sshd_config" <<EOF
+HostKey $IT_SSHDIR/host_ed25519
+ListenAddress 127.0.0.1
+AuthorizedKeysFile $IT_SSHDIR/authorized_keys
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PermitRootLogin prohibit-password
+PidFile none
+LogLevel ERROR
+ExposeAuthInfo yes
+AllowTcpForwarding yes
+X11Forwarding no
+PrintMotd no
+PrintLastLog no
+Subsystem sftp internal-sftp
+EOF
+	"$SSHD" -t -f "$IT_SSHDIR/sshd_config" || { echo "sshd -t failed" >&2; return 1; }
+	printf 'rsguard-it %s\n' "$(cut -d' ' -f1,2 "$IT_SSHDIR/host_ed25519.pub")" \
+		>"$IT_SSHDIR/known_hosts"
+	SSH_OPTS=(-F none
+		-o "ProxyCommand=$SSHD -i -f $IT_SSHDIR/sshd_config"
+		-o "UserKnownHostsFile=$IT_SSHDIR/known_hosts"
+		-o StrictHostKeyChecking=yes
+		-o HostKeyAlias=rsguard-it
+		-o "GlobalKnownHostsFile=/dev/null"
+		-i "$IT_SSHDIR/client_ed25519"
+		-o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes
+		-o LogLevel=ERROR -o ConnectTimeout=20)
+	export IT_SSHDIR
+}
+
+# Re-derive SSH_OPTS in a test process (arrays don't survive export).
+load_sshd() {
+	[ -n "${IT_SSHDIR:-}" ] && [ -f "$IT_SSHDIR/sshd_config" ] || return 1
+	SSH_OPTS=(-F none
+		-o "ProxyCommand=$SSHD -i -f $IT_SSHDIR/sshd_config"
+		-o "UserKnownHostsFile=$IT_SSHDIR/known_hosts"
+		-o StrictHostKeyChecking=yes
+		-o HostKeyAlias=rsguard-it
+		-o "GlobalKnownHostsFile=/dev/null"
+		-i "$IT_SSHDIR/client_ed25519"
+		-o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes
+		-o LogLevel=ERROR -o ConnectTimeout=20)
+}
+
+# The "host" is only a name; ProxyCommand never opens a socket.
+IT_HOST=localhost
+
+# authorize [SERVE-OPTS...] DIR: replace authorized_keys with one forced
+# command line running rsguard serve --log=none SERVE-OPTS DIR.
+authorize() {
+	local line
+	line="restrict,command=\"$RSGUARD serve --log=none $*\" $(cat "$IT_SSHDIR/client_ed25519.pub")"
+	printf '%s\n' "$line" >"$IT_SSHDIR/authorized_keys"
+	trace "authorized_keys: command=\"$RSGUARD serve --log=none $*\""
+}
+
+# ssh_host ARGS...: plain ssh to the forced command.
+ssh_host() {
+	trace "ssh host $*"
+	ssh "${SSH_OPTS[@]}" "$IT_HOST" "$@"
+}
+
+# rsync_e: the -e string; rsync splits it on blanks honouring '...' quotes
+# (not backslashes), so every word is single-quoted.
+rsync_e() {
+	local a out=ssh
+	for a in "${SSH_OPTS[@]}"; do out+=" '$a'"; done
+	printf '%s' "$out"
+}
+
+# rs ARGS...: the real rsync client over ssh.  stderr is also saved to
+# $LAST_ERR (echoed by fail).
+rs() {
+	local e
+	e=$(rsync_e)
+	trace "rsync $*"
+	"$RSYNC" -e "$e" "$@" 2> >(tee "$LAST_ERR" >&2)
+}
+
+# rsq ARGS...: like rs but stderr only to $LAST_ERR.
+rsq() {
+	local e
+	e=$(rsync_e)
+	trace "rsync $*"
+	"$RSYNC" -e "$e" "$@" 2>"$LAST_ERR"
+}
+
+# ---- scratch + tree helpers -------------------------------------------------
+
+# scratch: new empty dir under IT_WORK, printed; removed by cleanup_scratch.
+SCRATCH_DIRS=()
+new_scratch() {
+	local d
+	d=$(mktemp -d "$IT_WORK/t.XXXXXX") || return 1
+	chmod 755 "$d"
+	SCRATCH_DIRS+=("$d")
+	S=$d
+}
+cleanup_scratch() {
+	local d
+	for d in "${SCRATCH_DIRS[@]}"; do
+		[ -n "$d" ] && [ -d "$d" ] && { chmod -R u+rwx "$d" 2>/dev/null; rm -rf "$d"; }
+	done
+	SCRATCH_DIRS=()
+}
+
+# make_tree DIR: a small tree with subdirs, modes, a symlink, an empty dir.
+make_tree() {
+	local d=$1
+	mkdir -p "$d/sub/deep" "$d/empty"
+	printf 'alpha\n' >"$d/a.txt"
+	printf 'beta\n' >"$d/sub/b.txt"
+	printf 'gamma\n' >"$d/sub/deep/c.txt"
+	head -c 70000 /dev/urandom >"$d/sub/big.bin"
+	printf '#!/bin/sh\necho hi\n' >"$d/run.sh"; chmod 755 "$d/run.sh"
+	printf 'secret\n' >"$d/priv"; chmod 600 "$d/priv"
+	ln -s sub/b.txt "$d/link-to-b"
+	touch -d '2020-01-02 03:04:05' "$d/a.txt"
+}
+
+# same_tree A B: diff -r plus file types and permission bits.
+same_tree() {
+	local a=$1 b=$2 la lb
+	if ! diff -r --no-dereference "$a" "$b" >"$IT_WORK/diff.out" 2>&1; then
+		fail "trees differ: $a $b: $(head -5 "$IT_WORK/diff.out")"
+		return 1
+	fi
+	la=$(cd "$a" && find . -mindepth 1 -printf '%P %y %m\n' | sort)
+	lb=$(cd "$b" && find . -mindepth 1 -printf '%P %y %m\n' | sort)
+	if [ "$la" != "$lb" ]; then
+		fail "types/modes differ: $(diff <(echo "$la") <(echo "$lb") | head -6 | tr '\n' ' ')"
+		return 1
+	fi
+	return 0
+}
+
+# expect_refused MSG: last command failed and $LAST_ERR contains MSG.
+# usage: cmd; expect_refused $? "text"
+expect_refused() {
+	local rc=$1 msg=$2
+	if [ "$rc" = 0 ]; then fail "expected refusal (\"$msg\"), got exit 0"; return 1; fi
+	if ! grep -qF -- "$msg" "$LAST_ERR"; then
+		fail "exit $rc but stderr lacks \"$msg\""; return 1
+	fi
+	return 0
+}
+
+# run_tests FN...: run each test function with fresh scratch + cleanup.
+run_tests() {
+	local fn
+	load_sshd || { echo "lib: no sshd setup (run via run.sh)" >&2; exit 2; }
+	LAST_ERR="$IT_WORK/last.err.$$"
+	for fn in "$@"; do
+		CUR_TEST=$fn
+		: >"$LAST_ERR"
+		local before=$((N_PASS + N_FAIL + N_SKIP))
+		"$fn"
+		local rc=$?
+		cleanup_scratch
+		if [ $((N_PASS + N_FAIL + N_SKIP)) = "$before" ]; then
+			if [ "$rc" = 0 ]; then pass; else fail "returned $rc without reporting"; fi
+		fi
+	done
+	rm -f "$LAST_ERR"
+}

@@ -1,0 +1,464 @@
+#!/bin/bash
+# tests/security/run.sh - hostile-input security suite for "rsguard serve".
+#
+# Usage: tests/security/run.sh            (from anywhere; builds nothing)
+#        RSGUARD=/path/to/rsguard tests/security/run.sh
+#        VERBOSE=1 ...                     (dump stderr/argv of failing cases)
+#
+# Sections:
+#   A. hostile SSH_ORIGINAL_COMMAND table, run against a "recorder" fake
+#      rsync: every case is REFUSE (exit 1, "rsguard: error: ..." + substring,
+#      empty stdout, recorder never ran, scratch tree unchanged), CONFINED
+#      (accepted; every path the recorder receives resolves inside DIR) or
+#      SAFE (either of the two, for inputs where a stricter refusal and a
+#      confined acceptance are both correct).
+#   B. two-step symlink attack through the real rsync (-e stand-in).
+#   C. bounded rename-flip race through the real rsync (-e stand-in).
+# Output: TAP-ish "ok N - desc" lines, then
+#   "security: N passed, M failed, K skipped"; exit status 1 on any failure.
+
+set -u
+export LC_ALL=C
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+RSGUARD=${RSGUARD:-$TOP/rsguard}
+REAL_RSYNC=${REAL_RSYNC:-/usr/bin/rsync}
+VERBOSE=${VERBOSE:-0}
+
+n=0 npass=0 nfail=0 nskip=0
+ok()    { n=$((n+1)); npass=$((npass+1)); echo "ok $n - $1"; }
+notok() { n=$((n+1)); nfail=$((nfail+1)); echo "not ok $n - $1"; shift
+          local l; for l in "$@"; do echo "#   $l"; done; }
+skip()  { n=$((n+1)); nskip=$((nskip+1)); echo "ok $n - $1 # SKIP $2"; }
+finish() {
+	echo "security: $npass passed, $nfail failed, $nskip skipped"
+	[ "$nfail" -eq 0 ]
+	exit $?
+}
+
+if [ ! -x "$RSGUARD" ]; then
+	echo "Bail out! $RSGUARD not built (run make in $TOP)"
+	echo "security: 0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+
+SCR=$(mktemp -d "${TMPDIR:-/tmp}/rsguard-sec.XXXXXX") || exit 1
+SCR=$(cd "$SCR" && pwd -P)
+FLIPPER_PID=
+cleanup() {
+	[ -n "$FLIPPER_PID" ] && kill "$FLIPPER_PID" 2>/dev/null
+	wait 2>/dev/null
+	chmod -R u+rwX "$SCR" 2>/dev/null
+	rm -rf "$SCR"
+}
+trap cleanup EXIT
+
+ROOT=$SCR/root
+OUT=$SCR/outside
+SECRET=OUTSIDE-SECRET-c0ffee-91d2
+REC_LOG=$SCR/recorder.log
+REC=$SCR/recorder
+
+# ---------------------------------------------------------------- scratch tree
+mkdir -p "$ROOT/sub/deep" "$ROOT/dir with space" "$ROOT/etc" "$OUT/racedir"
+echo "inside a"        > "$ROOT/a.txt"
+echo "inside b"        > "$ROOT/b.txt"
+echo "inside deep"     > "$ROOT/sub/deep/f.txt"
+echo "inside sub"      > "$ROOT/sub/s.txt"
+echo "decoy passwd"    > "$ROOT/etc/passwd"     # what //etc/passwd must mean
+ln -s a.txt            "$ROOT/lnk"              # in-tree symlink
+ln -s sub              "$ROOT/subl"             # in-tree dir symlink
+ln -s /etc             "$ROOT/evil"             # escapes (absolute)
+ln -s ../outside       "$ROOT/up"               # escapes (relative)
+ln -s does-not-exist   "$ROOT/dangle"           # dangling
+mkfifo                 "$ROOT/fifo"
+echo "$SECRET"         > "$OUT/secret.txt"
+echo "$SECRET"         > "$OUT/racedir/data.txt"
+
+snap() { (cd "$SCR" && find root outside -printf '%p %y %s %m %l\n' | sort); }
+
+# --------------------------------------------------------------- the recorder
+# rsguard hands rsync a clean environment, so the log path is baked in.
+# Each /proc/self/fd/N[/rest] is resolved through the RECORDER's own fd table
+# (/proc/$$/fd/N is what rsync's /proc/self/fd/N would name).
+cat > "$REC" <<EOF
+#!/bin/bash
+log=$REC_LOG
+{
+	echo "CWD \$(pwd -P)"
+	for a in "\$@"; do echo "ARG \$a"; done
+	seen_dd=0
+	for a in "\$@"; do
+		v=\$a
+		if [ \$seen_dd = 0 ]; then
+			[ "\$a" = "--" ] && { seen_dd=1; continue; }
+			case \$a in --*=*) v=\${a#*=} ;; *) continue ;; esac
+		fi
+		case \$v in
+		/proc/self/fd/*)
+			rest=\${v#/proc/self/fd/}; fd=\${rest%%/*}
+			case \$rest in */*) tail=/\${rest#*/} ;; *) tail= ;; esac
+			base=\$(readlink -f "/proc/\$\$/fd/\$fd" 2>/dev/null) ||
+				base="<bad-fd-\$fd>"
+			echo "RES \$v => \$(readlink -m -- "\$base\$tail")" ;;
+		/*)	echo "RES \$v => \$(readlink -m -- "\$v")" ;;
+		*)	echo "RES \$v => \$(readlink -m -- "\$(pwd -P)/\$v")" ;;
+		esac
+	done
+	ls -l /proc/\$\$/fd 2>/dev/null | sed -n 's/^.* \([0-9]*\) -> /FD \1 /p'
+} >> "\$log"
+exit 0
+EOF
+chmod +x "$REC"
+
+# Assert everything the recorder saw stays in ROOT.  Prints problems.
+check_confined() {
+	local line v res cwd
+	[ -s "$REC_LOG" ] || { echo "recorder did not run"; return; }
+	cwd=$(sed -n 's/^CWD //p' "$REC_LOG" | head -1)
+	case $cwd in "$ROOT"|"$ROOT"/*) ;; *) echo "rsync cwd $cwd outside root";; esac
+	grep -qx 'ARG --' "$REC_LOG" || echo "no -- separator in rsync argv"
+	# Dangerous options must never reach rsync (before the "--").
+	sed -n '/^ARG --$/q;s/^ARG //p' "$REC_LOG" | grep -E \
+	  '^(-e|--rsh|--rsync-path|--daemon|--config|--debug|--copy-devices|--write-devices|--no-munge-links|--protect-args|--secluded-args|--copy-links|--copy-dirlinks|--keep-dirlinks|--copy-unsafe-links|-s$|--files-from=/etc|--log-file=/etc)' \
+	  | sed 's/^/dangerous option reached rsync: /'
+	sed -n '/^ARG --$/q;s/^ARG //p' "$REC_LOG" | grep -E '^-[^-]*[sLkK]' \
+	  | sed 's/^/dangerous short option reached rsync: /'
+	while IFS= read -r line; do
+		v=${line#RES }; res=${v##* => }
+		case $res in
+		"$ROOT"|"$ROOT"/*) ;;
+		*) echo "path escapes root: $v" ;;
+		esac
+	done < <(grep '^RES ' "$REC_LOG")
+	# Inherited descriptors besides 0-2 (and bash's own) must be inside ROOT.
+	while read -r _ fdn tgt; do
+		[ "$fdn" -le 2 ] && continue
+		case $tgt in "$ROOT"|"$ROOT"/*|"$REC"|"$REC_LOG") ;;
+		*) echo "inherited fd $fdn -> $tgt outside root";; esac
+	done < <(grep '^FD ' "$REC_LOG")
+}
+
+# ------------------------------------------------------------- table runner
+# run_case EXPECT SUBSTR DESC CMD [rsguard policy flags...]
+#   EXPECT: REFUSE | CONFINED | SAFE
+run_case() {
+	local expect=$1 sub=$2 desc=$3 cmd=$4; shift 4
+	local before after rc out err probs=() refused=0 p
+	rm -f "$REC_LOG"
+	before=$(snap)
+	SSH_ORIGINAL_COMMAND=$cmd timeout 10 "$RSGUARD" serve --rsync="$REC" \
+		--log=none -no-lock "$@" "$ROOT" \
+		>"$SCR/out" 2>"$SCR/err" </dev/null
+	rc=$?
+	after=$(snap)
+	out=$(head -c 400 "$SCR/out"); err=$(head -c 400 "$SCR/err")
+	[ "$rc" = 124 ] && probs+=("timed out (hang) after 10s")
+	[ "$rc" -ge 128 ] && [ "$rc" != 124 ] && probs+=("killed by signal, rc=$rc")
+	if [ "$rc" = 1 ] && [ ! -e "$REC_LOG" ] && grep -q '^rsguard: error: ' "$SCR/err"; then
+		refused=1
+	fi
+	case $expect in
+	REFUSE) [ "$refused" = 1 ] || probs+=("expected refusal, got rc=$rc recorder=$([ -e "$REC_LOG" ] && echo ran || echo not-run)")
+		;;
+	CONFINED) [ "$refused" = 0 ] && [ "$rc" = 0 ] || probs+=("expected acceptance, got rc=$rc")
+		;;
+	SAFE)	[ "$refused" = 1 ] || [ "$rc" = 0 ] || probs+=("neither clean refusal nor acceptance: rc=$rc")
+		;;
+	esac
+	if [ "$refused" = 1 ] || [ "$expect" = REFUSE ]; then
+		[ -s "$SCR/out" ] && probs+=("stdout not empty on refusal: $out")
+		[ -e "$REC_LOG" ] && probs+=("rsync ran on refusal")
+		[ "$before" = "$after" ] || probs+=("scratch tree changed on refusal: $(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | head -3 | tr '\n' ' ')")
+		[ -n "$sub" ] && ! grep -qF -- "$sub" "$SCR/err" && probs+=("stderr lacks \"$sub\"")
+		[ "$(grep -c . "$SCR/err")" -le 1 ] || probs+=("more than one stderr line")
+	fi
+	if [ -e "$REC_LOG" ]; then
+		while IFS= read -r p; do probs+=("$p"); done < <(check_confined)
+		# outside/ must never change, accepted or not (recorder writes nothing).
+		[ "$before" = "$after" ] || probs+=("tree changed: $(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | head -3 | tr '\n' ' ')")
+	fi
+	if [ ${#probs[@]} -eq 0 ]; then
+		ok "$expect: $desc"
+	else
+		probs+=("rc=$rc stderr: ${err:-<empty>}")
+		[ "$VERBOSE" = 1 ] && [ -e "$REC_LOG" ] && probs+=("argv: $(grep '^ARG ' "$REC_LOG" | cut -c5- | tr '\n' ' ')")
+		notok "$expect: $desc" "${probs[@]}"
+	fi
+}
+
+S='rsync --server --sender -vlogDtpre.iLsfxCIvu'   # stock pull prefix
+W='rsync --server -vlogDtpre.iLsfxCIvu'            # stock push prefix
+E='rsguard: error: '
+NOTRSYNC='does not run rsync'
+NOTFIRST='--server option is not the first arg'
+INVALID='invalid rsync-command syntax or options'
+DOTDOT='do not use .. in'
+UNSAFE='unsafe arg'
+dis() { echo "option $1 has been disabled on this server."; }
+
+echo "# A. hostile SSH_ORIGINAL_COMMAND table (recorder rsync)"
+# --- sanity: the stock commands are accepted and confined
+run_case CONFINED ''  'stock pull of a file'            "$S . a.txt"
+run_case CONFINED ''  'stock push to a dir'             "$W . sub/"
+run_case CONFINED ''  'stock pull of in-tree symlink'   "$S . lnk"
+run_case CONFINED ''  'pull of a FIFO does not block'   "$S . fifo"
+run_case CONFINED ''  'pull of a dangling symlink'      "$S . dangle"
+run_case CONFINED ''  '//etc/passwd means DIR/etc/passwd' "$S . //etc/passwd"
+run_case CONFINED ''  '/etc/passwd means DIR/etc/passwd'  "$S . /etc/passwd"
+run_case CONFINED ''  'options after "." are paths (push -e)' "$W . -e"
+run_case CONFINED ''  'options after "." are paths (push --rsh=sh)' "$W . --rsh=sh"
+run_case CONFINED ''  'options after "." are paths (push --rsync-path=x)' "$W . --rsync-path=x"
+
+# --- not an rsync server command
+run_case REFUSE "$NOTRSYNC" 'plain sh'                  'sh'
+run_case REFUSE "$NOTRSYNC" 'cat /etc/passwd'           'cat /etc/passwd'
+run_case REFUSE "$NOTRSYNC" 'sh -c with rsync inside'   'sh -c "rsync --server . x"'
+run_case REFUSE "$NOTRSYNC" '/usr/bin/rsync full path'  '/usr/bin/rsync --server --sender -v . a.txt'
+run_case REFUSE "$NOTRSYNC" 'leading space'             ' rsync --server --sender -v . a.txt'
+run_case REFUSE "$NOTFIRST" 'two spaces before --server' 'rsync  --server --sender -v . a.txt'
+run_case REFUSE "$NOTFIRST" 'tab instead of space'      $'rsync\t--server --sender -v . a.txt'
+run_case REFUSE "$NOTFIRST" 'rsync --daemon'            'rsync --daemon'
+run_case REFUSE "$NOTFIRST" 'bare rsync'                'rsync'
+run_case REFUSE "$(dis --daemon)" 'rsync --server --daemon .' 'rsync --server --daemon .'
+run_case REFUSE ''          'empty command'             ''
+
+# --- shell metacharacter / control char injection
+run_case SAFE ''     '; injection'            "$S . a.txt;cat /etc/passwd"
+run_case SAFE ''     '; injection (spaced)'   "$S . a.txt ; cat /etc/passwd"
+run_case SAFE ''     '| injection'            "$S . a.txt|sh"
+run_case SAFE ''     '$() injection'          "$S . \$(id>/tmp/pwn)"
+run_case SAFE ''     'backtick injection'     "$S . \`id\`"
+run_case SAFE ''     '&& injection'           "$W . x&&touch /tmp/pwn"
+run_case REFUSE ''   'newline injection'      "$S . a.txt"$'\n''cat /etc/passwd'
+run_case REFUSE ''   'CR injection'           "$S . a.txt"$'\r'
+run_case REFUSE ''   'control char \x01'      "$S . a"$'\x01'".txt"
+run_case REFUSE ''   'ESC in path'            "$W . x"$'\e'"[2J"
+run_case REFUSE ''   'DEL in path'            "$W . x"$'\x7f'
+run_case SAFE ''     'injection inside option value' "rsync --server -v --suffix=\$(id) . x"
+
+# --- option injection before "."
+run_case REFUSE "$INVALID"  '-e sh'                    'rsync --server -e sh . x'
+run_case REFUSE "$INVALID"  '--rsh=sh'                 'rsync --server --rsh=sh . x'
+run_case REFUSE "$INVALID"  '--rsync-path=...'         'rsync --server --rsync-path=/tmp/evil . x'
+run_case REFUSE "$(dis --daemon)"  '--daemon option'   'rsync --server --sender --daemon . a.txt'
+run_case REFUSE "$INVALID"  '--config='                'rsync --server --config=/tmp/x . x'
+run_case REFUSE "$(dis --debug)"   '--debug=ALL'       "$S --debug=ALL . a.txt"
+run_case REFUSE "$(dis --copy-devices)"  '--copy-devices'  "$S --copy-devices . a.txt"
+run_case REFUSE "$(dis --write-devices)" '--write-devices' "$W --write-devices . x"
+run_case REFUSE "$(dis --no-munge-links)" '--no-munge-links' "$W --no-munge-links . x" -munge
+run_case REFUSE "$(dis -s)"  '-s (protect args)'       'rsync --server -vs . x'
+run_case REFUSE "$INVALID"  '--protect-args'           'rsync --server --protect-args . x'
+run_case REFUSE "$(dis -L)"  '-L in bundle -vLr'       'rsync --server --sender -vLr . sub'
+run_case REFUSE "$(dis -k)"  '-k in bundle'            'rsync --server --sender -vkr . sub'
+run_case REFUSE "$(dis -K)"  '-K in bundle'            'rsync --server -vKr . sub'
+run_case REFUSE "$(dis -L)"  '-L after capability tail' 'rsync --server --sender -vre.iLsfxCIvu -L . a.txt'
+run_case REFUSE "$INVALID"  '--copy-links long form'   'rsync --server --sender --copy-links . a.txt'
+run_case REFUSE "$(dis --copy-unsafe-links)" '--copy-unsafe-links' "$S --copy-unsafe-links . sub"
+run_case REFUSE "$UNSAFE"   '--log-file=/etc/x (DIR/etc/x is fine but /etc must not be)' \
+	"$W --log-file=/etc/../../etc/x . x"
+run_case REFUSE "$DOTDOT"   '--log-file=../x'          "$W --log-file=../x . x"
+run_case REFUSE "$UNSAFE"   '--log-file=evil/x'        "$W --log-file=evil/x . x"
+run_case REFUSE "$UNSAFE"   '--log-file=up/x (space form)' "$W --log-file up/x . x"
+run_case REFUSE "$(dis --sender)" '--sender not first'  'rsync --server -vlogDtpre.iLsfxCIvu --sender . a.txt'
+run_case REFUSE "$UNSAFE"   '--files-from=/etc/passwd via evil' "$S --files-from=evil/passwd . ."
+run_case CONFINED ''        '--files-from=/etc/passwd is DIR/etc/passwd' "$S --files-from=/etc/passwd . ."
+run_case REFUSE "$DOTDOT"   '--files-from=../outside/secret.txt' "$S --files-from=../outside/secret.txt . ."
+run_case REFUSE 'write-only' '--files-from under -wo'    "$W --files-from=a.txt . x" -wo
+run_case REFUSE "$INVALID"  'unknown long option'      "$S --frobnicate . a.txt"
+run_case REFUSE "$INVALID"  'short option with arg glued (-B with letters)' "$S -Bx . a.txt"
+run_case REFUSE ''          'missing "." separator'    'rsync --server --sender -v a.txt'
+run_case REFUSE "$INVALID"  'option value smuggling -e via = on short' 'rsync --server -e=ssh . x'
+
+# --- traversal
+run_case REFUSE "$DOTDOT"   '..'                       "$S . .."
+run_case REFUSE "$DOTDOT"   'a/../../x'                "$S . sub/../../outside/secret.txt"
+run_case REFUSE "$DOTDOT"   './../x'                   "$S . ./../outside/secret.txt"
+run_case REFUSE "$DOTDOT"   '../ on push'              "$W . ../outside/pwned"
+run_case REFUSE "$DOTDOT"   'trailing /..'             "$S . sub/.."
+run_case SAFE   ''          '%2e%2e is literal'        "$S . %2e%2e/outside/secret.txt"
+run_case REFUSE "$DOTDOT"   'backslash-escaped dots \.\./x' "$S . \\.\\./outside/secret.txt"
+run_case REFUSE "$DOTDOT"   'backslash-escaped slash ..\/x' "$S . ..\\/outside/secret.txt"
+run_case REFUSE "$DOTDOT"   '.. in --backup-dir'       "$W --backup-dir=../outside . x"
+run_case REFUSE "$DOTDOT"   '.. in --temp-dir (space form)' "$W --temp-dir ../outside . x"
+
+# --- brace / glob tricks
+run_case REFUSE ''          '{..,x}'                   "$S . {..,a.txt}/outside/secret.txt"
+run_case REFUSE ''          '{.,.}. builds ..'         "$S . {.,.}./outside/secret.txt"
+run_case REFUSE ''          '*/../x'                   "$S . */../outside/secret.txt"
+run_case REFUSE ''          '../*'                     "$S . ../*"
+run_case REFUSE ''          '../outside/*'             "$S . ../outside/*"
+run_case SAFE   ''          '{/etc,x} stays in DIR'    "$S . {/etc,a.txt}"
+run_case REFUSE ''          'glob through escaping symlink up/*' "$S . up/*"
+run_case REFUSE ''          'glob through escaping symlink e*/passwd' "$S . e*/passwd"
+run_case CONFINED ''        'in-tree glob *.txt'       "$S . *.txt"
+run_case SAFE   ''          'glob matching symlinks ?p and ev?l' "$S . ?p ev?l"
+huge=$(printf '{a,b}%.0s' $(seq 20))
+run_case SAFE   ''          'huge brace expansion 2^20 is refused or bounded' "$S . $huge"
+run_case SAFE   ''          'nested brace bomb'       "$S . $(printf '{a,%.0s' $(seq 200))b$(printf '}%.0s' $(seq 200))"
+run_case SAFE   ''          'unbalanced brace'        "$S . {a.txt"
+
+# --- symlink escapes
+run_case REFUSE "$UNSAFE"   'evil/passwd'              "$S . evil/passwd"
+run_case REFUSE "$UNSAFE"   'up/secret.txt'            "$S . up/secret.txt"
+run_case REFUSE "$UNSAFE"   'evil/ (trailing slash)'   "$S . evil/"
+run_case REFUSE "$UNSAFE"   'up/. (trailing slash-dot)' "$S . up/."
+run_case REFUSE "$UNSAFE"   'push into up/pwned'       "$W . up/pwned"
+run_case REFUSE "$UNSAFE"   'push into evil/'          "$W . evil/"
+run_case REFUSE "$UNSAFE"   '--backup-dir=up'          "$W --backup-dir=up . x"
+run_case REFUSE "$UNSAFE"   '--link-dest=evil'         "$W --link-dest=evil . x"
+run_case REFUSE "$UNSAFE"   '--compare-dest=up'        "$W --compare-dest=up . x"
+run_case REFUSE "$UNSAFE"   '--copy-dest=up/'          "$W --copy-dest=up/ . x"
+run_case REFUSE "$UNSAFE"   '--temp-dir=up'            "$W --temp-dir=up . x"
+run_case REFUSE "$UNSAFE"   '--partial-dir=up/x'       "$W --partial-dir=up/x . x"
+run_case REFUSE "$UNSAFE"   '-R pull through escaping symlink' 'rsync --server --sender -vlogDtpRe.iLsfxCIvu . up/./secret.txt'
+run_case CONFINED ''        '--backup-dir=subl (in-tree symlink)' "$W --backup-dir=subl . x"
+run_case CONFINED ''        'pull of symlink leaf evil is sent as a link, not followed' "$S . evil"
+
+# --- policy flags
+run_case REFUSE 'read-only'  '-ro: push refused'          "$W . x" -ro
+run_case REFUSE "$(dis --log-file)" '-ro: --log-file refused even on pull' "$S --log-file=x . a.txt" -ro
+run_case REFUSE "$(dis --delete)" '-ro: implies -no-del'   "$S --delete . a.txt" -ro
+run_case REFUSE 'write-only' '-wo: pull refused'          "$S . a.txt" -wo
+run_case REFUSE "$(dis --sender)" '-wo: --sender later'    "$W --sender . x" -wo
+run_case REFUSE "$(dis --delete)" '-no-del: --delete'      "$W --delete . sub/" -no-del
+run_case REFUSE "$(dis --delete-excluded)" '-no-del: --delete-excluded' "$W --delete-excluded . sub/" -no-del
+run_case REFUSE "$(dis --delete-after)" '-no-del: --delete-after' "$W --delete-after . sub/" -no-del
+run_case REFUSE "$(dis --remove-source-files)" '-no-del: --remove-source-files' "$S --remove-source-files . a.txt" -no-del
+run_case REFUSE "$(dis --remove-sent-files)" '-no-del: --remove-sent-files' "$S --remove-sent-files . a.txt" -no-del
+run_case REFUSE "$(dis -b)" '-no-overwrite: -b in bundle' 'rsync --server -vbr . sub/' -no-overwrite
+run_case REFUSE "$(dis --backup-dir)" '-no-overwrite: --backup-dir' "$W --backup-dir=bk . sub/" -no-overwrite
+run_case REFUSE "$(dis --partial-dir)" '-no-overwrite: --partial-dir' "$W --partial-dir=pd . sub/" -no-overwrite
+run_case REFUSE "$(dis --delay-updates)" '-no-overwrite: --delay-updates' "$W --delay-updates . sub/" -no-overwrite
+run_case REFUSE "$(dis --log-file)" '-no-overwrite: --log-file' "$W --log-file=lf . sub/" -no-overwrite
+run_case REFUSE "$(dis -b)" '-no-overwrite: -b after capability tail' 'rsync --server -vre.iLsfxCIvu -b . sub/' -no-overwrite
+
+# --- size / shape limits
+big=$(head -c 140000 /dev/zero | tr '\0' a)
+run_case REFUSE ''          'oversized command (>131072 bytes)' "$W . $big"
+many=$(printf ' x%.0s' $(seq 40000))
+run_case REFUSE ''          'too many words'            "$W .$many"
+manyopt=$(printf ' -v%.0s' $(seq 30000))
+run_case REFUSE ''          'too many option words'     "rsync --server$manyopt . x"
+run_case REFUSE 'backslash' 'unterminated trailing backslash' "$S . a.txt\\"
+longname=$(head -c 5000 /dev/zero | tr '\0' b)
+run_case SAFE   ''          'over-long path component'  "$W . $longname"
+
+# ---------------------------------------------------------------------------
+# B/C need the real rsync and a -e stand-in acting as sshd+forced command.
+STANDIN=$SCR/standin
+cat > "$STANDIN" <<EOF
+#!/bin/bash
+# rsync -e STANDIN [-l user] host cmd... : drop everything up to the host.
+while [ \$# -gt 0 ]; do case \$1 in -l) shift 2;; -*) shift;; *) shift; break;; esac; done
+SSH_ORIGINAL_COMMAND="\$*" exec "$RSGUARD" serve --log=none -no-lock \${RSG_FLAGS:-} "$ROOT"
+EOF
+chmod +x "$STANDIN"
+
+if [ ! -x "$REAL_RSYNC" ]; then
+	skip "symlink attack" "no $REAL_RSYNC"; skip "race" "no $REAL_RSYNC"; finish
+fi
+
+rs() { timeout 20 "$REAL_RSYNC" -e "$STANDIN" "$@" </dev/null; }
+no_secret() { ! grep -rqs -- "$SECRET" "$@"; }   # no outside content in dirs/files
+no_etc()    { ! grep -rqsE '^root:.*:0:0:' "$@"; }
+
+echo "# B. two-step symlink attack through the real rsync"
+outside_before=$(cd "$SCR" && find outside -printf '%p %y %s %m %l\n' | sort)
+L=$SCR/local; mkdir -p "$L/src" "$L/pull" "$L/src2/l"
+ln -s ../outside "$L/src/l"
+ln -s /etc       "$L/src/e"
+echo pwned > "$L/pwned"; echo pwned > "$L/src2/l/pwned"
+
+rs -a "$L/src/" x:stage1/ >"$SCR/b.out" 2>&1
+if [ -L "$ROOT/stage1/l" ] || [ ! -e "$ROOT/stage1" ]; then
+	ok "step 1: symlink pushed as data (or refused): rc $?"
+else
+	notok "step 1: pushed symlink stored as something else" "$(ls -l "$ROOT/stage1")"
+fi
+# Also put one at the top level.
+rs -a "$L/src/l" x: >>"$SCR/b.out" 2>&1
+
+bcheck() {	# desc, then rsync args
+	local desc=$1; shift
+	rs "$@" >"$SCR/b.out" 2>&1
+	local rc=$?
+	local after; after=$(cd "$SCR" && find outside -printf '%p %y %s %m %l\n' | sort)
+	local probs=()
+	[ "$after" = "$outside_before" ] || probs+=("outside/ changed: $(diff <(echo "$outside_before") <(echo "$after") | grep '^[<>]' | head -3 | tr '\n' ' ')")
+	no_secret "$L/pull" "$SCR/b.out" || probs+=("outside content received")
+	no_etc "$L/pull" || probs+=("/etc content received")
+	if [ ${#probs[@]} -eq 0 ]; then ok "$desc (rsync rc $rc)"
+	else notok "$desc" "${probs[@]}" "rsync rc=$rc: $(head -c 300 "$SCR/b.out")"; fi
+}
+bcheck "step 2: push file to l/pwned"          "$L/pwned" x:l/pwned
+bcheck "step 2: push file to stage1/l/pwned"   "$L/pwned" x:stage1/l/pwned
+bcheck "step 2: push tree with l/ dir over symlink l" -r "$L/src2/" x:
+bcheck "step 2: push tree into stage1/ over symlink l" -r "$L/src2/" x:stage1/
+bcheck "step 2: push with --backup-dir=l"      -b --backup-dir=l "$L/pwned" x:a.txt
+bcheck "step 2: push with --partial-dir=l"     --partial-dir=l "$L/pwned" x:pw2
+bcheck "step 2: push with --temp-dir=l"        --temp-dir=l "$L/pwned" x:pw3
+bcheck "step 3: pull l/secret.txt"             x:l/secret.txt "$L/pull/"
+bcheck "step 3: pull stage1/l/secret.txt"      x:stage1/l/secret.txt "$L/pull/"
+bcheck "step 3: pull l/ (trailing slash)"      -r x:l/ "$L/pull/t1/"
+bcheck "step 3: pull l/. (slash dot)"          -r x:l/. "$L/pull/t2/"
+bcheck "step 3: recursive pull of whole tree"  -a x: "$L/pull/all/"
+bcheck "step 3: pull with client -L"           -L x:l/secret.txt "$L/pull/"
+bcheck "step 3: pull with --copy-unsafe-links" -r --copy-unsafe-links x:stage1 "$L/pull/cul/"
+bcheck "step 3: pull -R l/./secret.txt"        -R x:l/./secret.txt "$L/pull/rel/"
+bcheck "step 3: pull evil/passwd (/etc)"       x:evil/passwd "$L/pull/"
+bcheck "step 3: pull --files-from=l/secret.txt" --files-from=:l/secret.txt x: "$L/pull/ff/"
+# Sanity: the stand-in path really works (otherwise B/C prove nothing).
+rm -rf "$L/pull/sane"; rs -a x:sub/ "$L/pull/sane/" >"$SCR/b.out" 2>&1
+if [ -f "$L/pull/sane/deep/f.txt" ]; then ok "sanity: legitimate pull through stand-in works"
+else notok "sanity: legitimate pull through stand-in works" "$(head -c 300 "$SCR/b.out")"; fi
+rs "$L/pwned" x:sub/legit >"$SCR/b.out" 2>&1
+if [ -f "$ROOT/sub/legit" ]; then ok "sanity: legitimate push through stand-in works"
+else notok "sanity: legitimate push through stand-in works" "$(head -c 300 "$SCR/b.out")"; fi
+
+echo "# C. rename-flip race (bounded to ~10s)"
+mkdir -p "$ROOT/race.d/sub"; echo "inside race" > "$ROOT/race.d/data.txt"
+echo "inside race" > "$ROOT/race.d/sub/x.txt"
+mkdir -p "$OUT/racedir/sub"; echo "$SECRET" > "$OUT/racedir/sub/x.txt"
+ln -s ../outside/racedir "$ROOT/race.l"
+mv -T "$ROOT/race.d" "$ROOT/race"
+(	# flipper: rename-based swaps of ROOT/race between a dir and a symlink out
+	i=0
+	while [ $i -lt 200000 ] && [ ! -e "$SCR/stop" ]; do
+		mv -T "$ROOT/race" "$ROOT/race.d" 2>/dev/null
+		mv -T "$ROOT/race.l" "$ROOT/race" 2>/dev/null
+		mv -T "$ROOT/race" "$ROOT/race.l" 2>/dev/null
+		mv -T "$ROOT/race.d" "$ROOT/race" 2>/dev/null
+		i=$((i+1))
+	done
+) &
+FLIPPER_PID=$!
+start=$SECONDS; pulls=0; leaks=0; accepted=0; leakmsg=
+while [ $((SECONDS - start)) -lt 10 ] && [ $pulls -lt 400 ]; do
+	d=$L/race/$pulls; mkdir -p "$d"
+	case $((pulls % 4)) in
+	0) src=x:race/data.txt ;;
+	1) src=x:race/ ;;
+	2) src=x:race/sub/x.txt ;;
+	3) src=x:race ;;
+	esac
+	timeout 5 "$REAL_RSYNC" -e "$STANDIN" -r "$src" "$d/" </dev/null >"$SCR/c.out" 2>&1 &&
+		accepted=$((accepted+1))
+	pulls=$((pulls+1))
+	if ! no_secret "$d" "$SCR/c.out"; then
+		leaks=$((leaks+1)); leakmsg="$src leaked: $(grep -rl -- "$SECRET" "$d" | head -1)"
+	fi
+done
+touch "$SCR/stop"; wait "$FLIPPER_PID" 2>/dev/null; FLIPPER_PID=
+if [ $pulls -eq 0 ]; then
+	skip "race: no pulls completed" "too slow"
+elif [ $leaks -eq 0 ]; then
+	ok "race: $pulls raced pulls ($accepted completed), no outside content received"
+else
+	notok "race: outside content received in $leaks of $pulls raced pulls" "$leakmsg"
+fi
+[ "$(cat "$OUT/racedir/data.txt")" = "$SECRET" ] && [ ! -e "$OUT/racedir/pwned" ] &&
+	ok "race: outside/ untouched" || notok "race: outside/ untouched"
+
+finish
