@@ -12,7 +12,7 @@ RRSYNC=${RRSYNC:-/usr/bin/rrsync}
 SSHD=${SSHD:-/usr/sbin/sshd}
 CC=${CC:-cc}
 WRAP_N=${BENCH_WRAP_N:-200}     # section 1 repetitions per variant
-PULL_N=${BENCH_PULL_N:-21}      # section 2 repetitions per variant
+PULL_N=${BENCH_PULL_N:-31}      # section 2 repetitions per variant
 MANY_N=${BENCH_MANY_N:-9}       # section 3 repetitions per variant
 MANY_FILES=${BENCH_MANY_FILES:-2000}
 REMOTE_CMD='rsync --server --sender -vlogDtpre.iLsfxCIvu . f'
@@ -24,7 +24,7 @@ command -v rsync >/dev/null || die "rsync not installed"
 command -v python3 >/dev/null || die "python3 (for rrsync) not installed"
 [[ -n ${EPOCHREALTIME:-} ]] || die "bash >= 5 needed (EPOCHREALTIME)"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/rsguard-bench.XXXXXX")
+T=$(mktemp -d /tmp/rgb.XXXXXX)   # short: plain pulls name absolute paths
 chmod 755 "$T"
 trap 'rm -rf "$T"' EXIT
 
@@ -40,7 +40,7 @@ verdict() { # verdict VALUE OP LIMIT  -> "meets target" / "MISSES target"
 }
 
 ROWS=()   # final table rows
-row() { ROWS+=("$(printf '%-30s %-9s %10s %10s  %s' "$@")"); }
+row() { ROWS+=("$(printf '%-32s %-9s %10s %10s  %s' "$@")"); }
 
 # ---- fixture ---------------------------------------------------------------
 DIR=$T/srv
@@ -86,7 +86,7 @@ read -r w_true w_true_min _ _ <<<"${W1[0]}"
 read -r w_rr w_rr_min _ f_rr <<<"${W1[1]}"
 read -r w_rg w_rg_min _ f_rg <<<"${W1[2]}"
 [ "$f_rr" = 0 ] && [ "$f_rg" = 0 ] || die "wrapper failures during timing: rrsync=$f_rr rsguard=$f_rg"
-speedup=$(div "$w_rr" "$w_rg")
+speedup=$(awk -v a="$w_rr" -v b="$w_rg" 'BEGIN{ if (b>0) printf "%.1f", a/b; else print "n/a" }')
 net=$(awk -v a="$w_rr" -v b="$w_rg" -v c="$w_true" 'BEGIN{ if (b-c>0) printf "%.1f", (a-c)/(b-c); else print "n/a" }')
 printf '   /bin/true alone %8s ms | rrsync %8s ms | rsguard %8s ms (medians)\n' "$(ms "$w_true")" "$(ms "$w_rr")" "$(ms "$w_rg")"
 row "1 wrapper->exec (N=$WRAP_N)" "exec floor" "$(ms "$w_true")" "$(ms "$w_true_min")" "(/bin/true run directly)"
@@ -162,11 +162,13 @@ pull_once() {
 		rsync -a -e "$RSH" "$v:${p}f" "$T/dst/"
 		t1=$(now_us)
 	else
-		local -a args=()
-		local n
-		for n in "${NAMES[@]}"; do args+=("$v:${p}many/$n"); done
+		# One remote arg holding all names, split by the remote shell
+		# (--old-args): the server gets the same argv as "h:f0001 h:f0002
+		# ...", which the rsync 3.5.0 client itself refuses past ~1000 args
+		# ("args[] overflowed in do_cmd()").
+		local arg=$v:${MANY_ARG[$v]}
 		t0=$(now_us)
-		rsync -a -e "$RSH" "${args[@]}" "$T/dst/"
+		rsync -a --old-args -e "$RSH" "$arg" "$T/dst/"
 		t1=$(now_us)
 	fi
 	echo $(((t1 - t0) * 1000))
@@ -200,8 +202,12 @@ section() {
 		"rsguard/plain = $rg ($(verdict "$rg" "<=" "$target"): <=$target)"
 }
 
-NAMES=()
-for ((i = 1; i <= MANY_FILES; i++)); do NAMES+=("$(printf 'f%04d' "$i")"); done
+declare -A MANY_ARG=()
+for v in plain rrsync rsguard; do
+	p=$(pfx "$v"); a=()
+	for ((i = 1; i <= MANY_FILES; i++)); do a+=("$(printf '%smany/f%04d' "$p" "$i")"); done
+	MANY_ARG[$v]=${a[*]}
+done
 
 if [ "$SSH_OK" = 1 ]; then
 	echo "-- 2. tiny pull (1 file) through sshd -i, N=$PULL_N interleaved"
@@ -216,7 +222,7 @@ fi
 # ---- table -----------------------------------------------------------------
 echo
 echo "== results (times in ms; median of interleaved runs) =="
-printf '%-30s %-9s %10s %10s  %s\n' "test" "variant" "median" "min" "ratio"
+printf '%-32s %-9s %10s %10s  %s\n' "test" "variant" "median" "min" "ratio"
 printf '%s\n' "${ROWS[@]}"
 echo
 echo "machine: nproc=$(nproc) kernel=$(uname -sr) arch=$(uname -m)"

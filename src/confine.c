@@ -694,6 +694,14 @@ confine_commit(struct confine *c, char **errmsg)
 	*errmsg = NULL;
 	for (i = 0; i < c->ndefer; i++) {
 		d = &c->defer[i];
+		if (c->dry_run) {
+			/* Show the plan; touch nothing. */
+			*d->out = xasprintf("/proc/self/fd/%d/%s%s "
+			    "(%s at run time)", d->basefd, d->rest, d->suffix,
+			    d->role == ROLE_BASIS_DIR ? "empty placeholder" :
+			    "created");
+			continue;
+		}
 		if (d->role == ROLE_BASIS_DIR)
 			r = placeholder(c, d, errmsg);
 		else

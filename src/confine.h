@@ -22,6 +22,7 @@ struct confine {
 	int		 npins;
 	int		 placeholder;	/* basis placeholder pin, or -1 */
 	int		 am_sender;	/* the server sends (a pull) */
+	int		 dry_run;	/* confine_commit creates nothing */
 	struct defer {
 		int	 role;
 		int	 basefd;	/* pinned deepest existing dir */

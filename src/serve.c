@@ -37,6 +37,7 @@
 #include "braces.h"
 #include "cmdline.h"
 #include "confine.h"
+#include "fingerprint.h"
 #include "log.h"
 #include "request.h"
 #include "serve.h"
@@ -191,7 +192,8 @@ under(const struct policy *p, const char *path)
 static void
 check_home(const struct serve_opts *o)
 {
-	static const char *const files[] = { ".ssh", ".bashrc",
+	/* Whatever sshd or a login shell reads before the forced command. */
+	static const char *const files[] = { "", ".ssh", ".bashrc",
 	    ".bash_profile", ".bash_login", ".profile", ".bash_logout",
 	    ".zshenv", ".zshrc", ".zprofile", ".cshrc", ".login", NULL };
 	char buf[PATH_MAX], real[PATH_MAX];
@@ -203,18 +205,12 @@ check_home(const struct serve_opts *o)
 	if ((pw = getpwuid(getuid())) == NULL || pw->pw_dir == NULL ||
 	    pw->pw_dir[0] != '/')
 		return;
-	for (i = -1; files[i + 1] != NULL || i == -1; i++) {
-		if (i == -1)
-			snprintf(buf, sizeof(buf), "%s", pw->pw_dir);
-		else
-			snprintf(buf, sizeof(buf), "%s/%s", pw->pw_dir,
-			    files[i]);
-		if (realpath(buf, real) == NULL) {
-			/* A missing ~/.ssh can still be created in DIR. */
-			if (i != 0 && i != -1)
-				continue;
+	for (i = 0; files[i] != NULL; i++) {
+		snprintf(buf, sizeof(buf), "%s%s%s", pw->pw_dir,
+		    *files[i] ? "/" : "", files[i]);
+		/* A missing one counts where it would be created. */
+		if (realpath(buf, real) == NULL)
 			snprintf(real, sizeof(real), "%s", buf);
-		}
 		if (under(&o->pol, real))
 			refuse("restricted dir %s is writable and holds %s; "
 			    "refusing to serve it (the operator can pass "
@@ -339,25 +335,86 @@ forward(int sig)
 		kill(child_pid, sig);
 }
 
-/* Close every descriptor above 2 that is not a pin. */
+static char envpath[] = "PATH=/usr/local/bin:/usr/bin:/bin";
+static char *envp[] = { envpath, NULL };	/* rsync's whole environment */
+
+/* Async-signal-safe report from the vfork child. */
+static void
+child_error(const char *msg, size_t len)
+{
+	(void)!write(2, prog, strlen(prog));
+	(void)!write(2, msg, len);
+}
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+static int
+cmpint(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Close [lo, hi]: close_range(2) where the kernel has it. */
+static void
+close_span(int lo, int hi)
+{
+	int fd;
+
+	if (lo > hi)
+		return;
+	if (syscall(SYS_close_range, (unsigned int)lo, (unsigned int)hi, 0)
+	    == 0)
+		return;
+	for (fd = lo; fd <= hi && fd < 65536; fd++)
+		(void)close(fd);
+}
+
+/* Close every descriptor above 2 but the (sorted) pins (MUST 5). */
 static void
 close_others(const struct confine *c)
 {
-	long maxfd = sysconf(_SC_OPEN_MAX);
+	int i, lo = 3;
+
+	for (i = 0; i < c->npins; i++) {
+		close_span(lo, c->pins[i] - 1);
+		lo = c->pins[i] + 1;
+	}
+	close_span(lo, INT_MAX);
+}
+
+/* The key sshd accepted, from its ExposeAuthInfo file, as a fingerprint. */
+static void
+key_fingerprint(char *fp, size_t fpsz)
+{
+	const char *path = getenv("SSH_USER_AUTH");
+	char line[8192];
+	struct stat st;
+	ssize_t n;
 	int fd;
 
-	if (maxfd < 0 || maxfd > 65536)
-		maxfd = 65536;
-	for (fd = 3; fd < maxfd; fd++)
-		if (!confine_is_pin(c, fd))
-			(void)close(fd);
+	snprintf(fp, fpsz, "-");
+	if (path == NULL || path[0] != '/')
+		return;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1)
+		return;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (n = read(fd, line, sizeof(line) - 1)) > 0) {
+		line[n] = '\0';
+		line[strcspn(line, "\n")] = '\0';
+		if (fingerprint_line(line, fp, fpsz) == -1)
+			snprintf(fp, fpsz, "unparsed");
+	}
+	close(fd);
 }
 
 static void
 client_info(char *who, size_t sz)
 {
-	const char *conn = getenv("SSH_CONNECTION"), *ua;
-	char addr[64], ebuf[160], user[64];
+	const char *conn = getenv("SSH_CONNECTION");
+	char addr[64], ebuf[160], user[64], fp[128], efp[512];
 	struct passwd *pw;
 	size_t i;
 
@@ -371,9 +428,9 @@ client_info(char *who, size_t sz)
 	log_escape(addr[0] ? addr : "unknown", 64, ebuf, sizeof(ebuf));
 	pw = getpwuid(getuid());
 	snprintf(user, sizeof(user), "%s", pw ? pw->pw_name : "?");
-	ua = getenv("SSH_USER_AUTH");
-	snprintf(who, sz, "from=%s user=%s%s", ebuf, user,
-	    ua ? " auth-info=yes" : "");
+	key_fingerprint(fp, sizeof(fp));
+	log_escape(fp, sizeof(fp), efp, sizeof(efp));
+	snprintf(who, sz, "from=%s user=%s key=%s", ebuf, user, efp);
 }
 
 int
@@ -387,7 +444,7 @@ serve_main(int argc, char **argv)
 	struct strvec av = { NULL, 0, 0 }, expanded = { NULL, 0, 0 };
 	struct strvec globbed = { NULL, 0, 0 };
 	const char *cmd, *rest, *es = NULL;
-	char realdir[PATH_MAX], *em = NULL, **vals, who[256];
+	char realdir[PATH_MAX], *em = NULL, **vals, who[1024];
 	size_t i, j, budget = MAX_EXPANSIONS, gbudget = MAX_GLOB;
 	struct timespec t0, t1;
 	struct sigaction sa;
@@ -432,6 +489,7 @@ serve_main(int argc, char **argv)
 	if (request_parse(p, rest, &ws, &req, &em) == -1)
 		refuse("%s", em);
 	c.am_sender = req.am_sender;
+	c.dry_run = o.dry_run;
 
 	/* 4. + 5. decision and confinement, in the client's order */
 	vals = xcalloc(req.nitems + 1, sizeof(*vals));
@@ -547,21 +605,27 @@ serve_main(int argc, char **argv)
 
 	/* 6. run */
 	fflush(NULL);
-	if ((pid = fork()) == -1)
+	if (confine_export(&c) == -1)
+		refuse("cannot pass pinned paths to rsync: %s", strerror(errno));
+	qsort(c.pins, (size_t)c.npins, sizeof(int), cmpint);
+	/*
+	 * NB. vfork: the child shares our memory until execve, so it makes
+	 * system calls only (no stdio, no malloc), as posix_spawn does.
+	 * Everything it needs is prepared above.
+	 */
+	if ((pid = vfork()) == -1)
 		refuse("fork: %s", strerror(errno));
 	if (pid == 0) {
-		static char envpath[] = "PATH=/usr/local/bin:/usr/bin:/bin";
-		char *envp[] = { envpath, NULL };
-		if (fchdir(c.rootfd) == -1 || confine_export(&c) == -1) {
-			fprintf(stderr, "%s: error: cannot enter restricted "
-			    "dir: %s\n", prog, strerror(errno));
+		static const char nodir[] = ": error: cannot enter restricted "
+		    "dir\n";
+		static const char noexec[] = ": error: cannot run rsync\n";
+		if (fchdir(c.rootfd) == -1) {
+			child_error(nodir, sizeof(nodir) - 1);
 			_exit(1);
 		}
 		close_others(&c);
-		signal(SIGPIPE, SIG_DFL);
 		execve(o.rsync, av.v, envp);
-		fprintf(stderr, "%s: error: cannot run %s: %s\n", prog,
-		    o.rsync, strerror(errno));
+		child_error(noexec, sizeof(noexec) - 1);
 		_exit(127);
 	}
 	child_pid = pid;

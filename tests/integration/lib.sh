@@ -21,6 +21,7 @@ trace() { [ -n "${IT_VERBOSE:-}" ] && printf '    + %s\n' "$*" >&2; return 0; }
 
 _record() { [ -n "${IT_RESULTS:-}" ] && printf '%s %s\n' "$1" "$2" >>"$IT_RESULTS"; return 0; }
 
+# shellcheck disable=SC2120
 pass() {
 	N_PASS=$((N_PASS + 1))
 	printf 'ok    %s%s\n' "$CUR_TEST" "${1:+ ($1)}"
@@ -80,15 +81,7 @@ EOF
 	"$SSHD" -t -f "$IT_SSHDIR/sshd_config" || { echo "sshd -t failed" >&2; return 1; }
 	printf 'rsguard-it %s\n' "$(cut -d' ' -f1,2 "$IT_SSHDIR/host_ed25519.pub")" \
 		>"$IT_SSHDIR/known_hosts"
-	SSH_OPTS=(-F none
-		-o "ProxyCommand=$SSHD -i -f $IT_SSHDIR/sshd_config"
-		-o "UserKnownHostsFile=$IT_SSHDIR/known_hosts"
-		-o StrictHostKeyChecking=yes
-		-o HostKeyAlias=rsguard-it
-		-o "GlobalKnownHostsFile=/dev/null"
-		-i "$IT_SSHDIR/client_ed25519"
-		-o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes
-		-o LogLevel=ERROR -o ConnectTimeout=20)
+	load_sshd
 	export IT_SSHDIR
 }
 
@@ -158,6 +151,7 @@ new_scratch() {
 	d=$(mktemp -d "$IT_WORK/t.XXXXXX") || return 1
 	chmod 755 "$d"
 	SCRATCH_DIRS+=("$d")
+	# shellcheck disable=SC2034 # S is used by the tests
 	S=$d
 }
 cleanup_scratch() {

@@ -61,6 +61,7 @@ add_totals() {
 	if [ -z "$line" ]; then
 		echo "integration: no summary from $1 run"; tot_f=$((tot_f + 1)); return
 	fi
+	# shellcheck disable=SC2086
 	set -- $line
 	tot_p=$((tot_p + $2)) tot_f=$((tot_f + $4)) tot_s=$((tot_s + $6))
 }
@@ -69,9 +70,10 @@ if [ "$(id -u)" = 0 ]; then
 	run_suite root 2>&1 | tee "$LOG"
 	add_totals root
 	if ! id "$IT_USER" >/dev/null 2>&1; then
-		useradd --system --no-create-home --home-dir /nonexistent \
+		# with a real home: sshd chdirs there and complains otherwise
+		useradd --system --create-home --home-dir "/home/$IT_USER" \
 			--shell /bin/bash "$IT_USER" 2>/dev/null ||
-			useradd -M -s /bin/bash "$IT_USER"
+			useradd -m -s /bin/bash "$IT_USER"
 	fi
 	if id "$IT_USER" >/dev/null 2>&1; then
 		# the build tree must be readable (and traversable) by the user

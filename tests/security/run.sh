@@ -61,7 +61,7 @@ REC_LOG=$SCR/recorder.log
 REC=$SCR/recorder
 
 # ---------------------------------------------------------------- scratch tree
-mkdir -p "$ROOT/sub/deep" "$ROOT/dir with space" "$ROOT/etc" "$OUT/racedir"
+mkdir -p "$ROOT/sub/deep" "$ROOT/dir with space" "$ROOT/etc" "$OUT/racedir" "${ROOT}x"
 echo "inside a"        > "$ROOT/a.txt"
 echo "inside b"        > "$ROOT/b.txt"
 echo "inside deep"     > "$ROOT/sub/deep/f.txt"
@@ -74,6 +74,7 @@ ln -s ../outside       "$ROOT/up"               # escapes (relative)
 ln -s does-not-exist   "$ROOT/dangle"           # dangling
 mkfifo                 "$ROOT/fifo"
 echo "$SECRET"         > "$OUT/secret.txt"
+echo "$SECRET"         > "${ROOT}x/secret.txt"    # DIR-prefixed sibling
 echo "$SECRET"         > "$OUT/racedir/data.txt"
 
 snap() { (cd "$SCR" && find root outside -printf '%p %y %s %m %l\n' | sort); }
@@ -85,6 +86,7 @@ snap() { (cd "$SCR" && find root outside -printf '%p %y %s %m %l\n' | sort); }
 cat > "$REC" <<EOF
 #!/bin/bash
 log=$REC_LOG
+ls -l /proc/\$\$/fd > "\$log.fds" 2>/dev/null  # our fds, before any of our own
 {
 	echo "CWD \$(pwd -P)"
 	for a in "\$@"; do echo "ARG \$a"; done
@@ -106,7 +108,7 @@ log=$REC_LOG
 		*)	echo "RES \$v => \$(readlink -m -- "\$(pwd -P)/\$v")" ;;
 		esac
 	done
-	ls -l /proc/\$\$/fd 2>/dev/null | sed -n 's/^.* \([0-9]*\) -> /FD \1 /p'
+	sed -n 's/^.* \([0-9]*\) -> /FD \1 /p' "\$log.fds"
 } >> "\$log"
 exit 0
 EOF
@@ -123,8 +125,20 @@ check_confined() {
 	sed -n '/^ARG --$/q;s/^ARG //p' "$REC_LOG" | grep -E \
 	  '^(-e|--rsh|--rsync-path|--daemon|--config|--debug|--copy-devices|--write-devices|--no-munge-links|--protect-args|--secluded-args|--copy-links|--copy-dirlinks|--keep-dirlinks|--copy-unsafe-links|-s$|--files-from=/etc|--log-file=/etc)' \
 	  | sed 's/^/dangerous option reached rsync: /'
-	sed -n '/^ARG --$/q;s/^ARG //p' "$REC_LOG" | grep -E '^-[^-]*[sLkK]' \
+	sed -n '/^ARG --$/q;s/^ARG //p' "$REC_LOG" | grep -v '^--' |
+	  sed 's/e[0-9]*\..*$//' | grep -E '^-.*[sLkK]' \
 	  | sed 's/^/dangerous short option reached rsync: /'
+	# A plain (non --relative) sender argument must be handed over as
+	# /proc/self/fd/P/LEAF with P its pinned parent: any further component
+	# between the pin and the leaf is re-resolved by rsync and can be flipped.
+	if grep -qx 'ARG --sender' "$REC_LOG" &&
+	   ! sed -n '/^ARG --$/q;s/^ARG //p' "$REC_LOG" | grep -v '^--' |
+		sed 's/e[0-9]*\..*$//' | grep -q R &&
+	   ! grep -qx 'ARG --relative' "$REC_LOG"; then
+		sed -n '/^ARG --$/,$s/^ARG //p' "$REC_LOG" | tail -n +3 |
+		  grep -vE '^(\.|/proc/self/fd/[0-9]+(/[^/]+)?(/|/\.)?)$' |
+		  sed 's/^/sender arg not pinned at its parent: /'
+	fi
 	while IFS= read -r line; do
 		v=${line#RES }; res=${v##* => }
 		case $res in
@@ -146,7 +160,7 @@ check_confined() {
 run_case() {
 	local expect=$1 sub=$2 desc=$3 cmd=$4; shift 4
 	local before after rc out err probs=() refused=0 p
-	rm -f "$REC_LOG"
+	rm -f "$REC_LOG" "$REC_LOG.fds"
 	before=$(snap)
 	SSH_ORIGINAL_COMMAND=$cmd timeout 10 "$RSGUARD" serve --rsync="$REC" \
 		--log=none -no-lock "$@" "$ROOT" \
@@ -176,6 +190,9 @@ run_case() {
 	fi
 	if [ -e "$REC_LOG" ]; then
 		while IFS= read -r p; do probs+=("$p"); done < <(check_confined)
+		# MUST_ARG: an option rsguard has to force onto rsync for this policy.
+		[ -n "${MUST_ARG:-}" ] && ! grep -qxF -- "ARG $MUST_ARG" "$REC_LOG" &&
+			probs+=("rsync argv lacks forced $MUST_ARG")
 		# outside/ must never change, accepted or not (recorder writes nothing).
 		[ "$before" = "$after" ] || probs+=("tree changed: $(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | head -3 | tr '\n' ' ')")
 	fi
@@ -190,7 +207,6 @@ run_case() {
 
 S='rsync --server --sender -vlogDtpre.iLsfxCIvu'   # stock pull prefix
 W='rsync --server -vlogDtpre.iLsfxCIvu'            # stock push prefix
-E='rsguard: error: '
 NOTRSYNC='does not run rsync'
 NOTFIRST='--server option is not the first arg'
 INVALID='invalid rsync-command syntax or options'
@@ -203,6 +219,9 @@ echo "# A. hostile SSH_ORIGINAL_COMMAND table (recorder rsync)"
 run_case CONFINED ''  'stock pull of a file'            "$S . a.txt"
 run_case CONFINED ''  'stock push to a dir'             "$W . sub/"
 run_case CONFINED ''  'stock pull of in-tree symlink'   "$S . lnk"
+run_case CONFINED ''  'pull of a deep file pins its parent' "$S . sub/deep/f.txt"
+run_case CONFINED ''  'pull through in-tree dir symlink' "$S . subl/deep/f.txt"
+run_case CONFINED ''  'pull of a dir (trailing slash)'  "$S . sub/deep/"
 run_case CONFINED ''  'pull of a FIFO does not block'   "$S . fifo"
 run_case CONFINED ''  'pull of a dangling symlink'      "$S . dangle"
 run_case CONFINED ''  '//etc/passwd means DIR/etc/passwd' "$S . //etc/passwd"
@@ -218,7 +237,7 @@ run_case REFUSE "$NOTRSYNC" 'sh -c with rsync inside'   'sh -c "rsync --server .
 run_case REFUSE "$NOTRSYNC" '/usr/bin/rsync full path'  '/usr/bin/rsync --server --sender -v . a.txt'
 run_case REFUSE "$NOTRSYNC" 'leading space'             ' rsync --server --sender -v . a.txt'
 run_case REFUSE "$NOTFIRST" 'two spaces before --server' 'rsync  --server --sender -v . a.txt'
-run_case REFUSE "$NOTFIRST" 'tab instead of space'      $'rsync\t--server --sender -v . a.txt'
+run_case REFUSE "$NOTRSYNC" 'tab instead of space (rrsync splits on " " only)'      $'rsync\t--server --sender -v . a.txt'
 run_case REFUSE "$NOTFIRST" 'rsync --daemon'            'rsync --daemon'
 run_case REFUSE "$NOTFIRST" 'bare rsync'                'rsync'
 run_case REFUSE "$(dis --daemon)" 'rsync --server --daemon .' 'rsync --server --daemon .'
@@ -256,8 +275,8 @@ run_case REFUSE "$(dis -K)"  '-K in bundle'            'rsync --server -vKr . su
 run_case REFUSE "$(dis -L)"  '-L after capability tail' 'rsync --server --sender -vre.iLsfxCIvu -L . a.txt'
 run_case REFUSE "$INVALID"  '--copy-links long form'   'rsync --server --sender --copy-links . a.txt'
 run_case REFUSE "$(dis --copy-unsafe-links)" '--copy-unsafe-links' "$S --copy-unsafe-links . sub"
-run_case REFUSE "$UNSAFE"   '--log-file=/etc/x (DIR/etc/x is fine but /etc must not be)' \
-	"$W --log-file=/etc/../../etc/x . x"
+run_case CONFINED ''       '--log-file=/etc/x means DIR/etc/x' "$W --log-file=/etc/x . x"
+run_case REFUSE "$DOTDOT"   '--log-file=/etc/../../etc/x' "$W --log-file=/etc/../../etc/x . x"
 run_case REFUSE "$DOTDOT"   '--log-file=../x'          "$W --log-file=../x . x"
 run_case REFUSE "$UNSAFE"   '--log-file=evil/x'        "$W --log-file=evil/x . x"
 run_case REFUSE "$UNSAFE"   '--log-file=up/x (space form)' "$W --log-file up/x . x"
@@ -291,7 +310,9 @@ run_case REFUSE ''          '../*'                     "$S . ../*"
 run_case REFUSE ''          '../outside/*'             "$S . ../outside/*"
 run_case SAFE   ''          '{/etc,x} stays in DIR'    "$S . {/etc,a.txt}"
 run_case REFUSE ''          'glob through escaping symlink up/*' "$S . up/*"
-run_case REFUSE ''          'glob through escaping symlink e*/passwd' "$S . e*/passwd"
+# rsguard's glob drops matches that would leave DIR (evil/passwd) and keeps
+# DIR/etc/passwd; rrsync would refuse.  Either is safe.
+run_case SAFE   ''          'glob through escaping symlink e*/passwd' "$S . e*/passwd"
 run_case CONFINED ''        'in-tree glob *.txt'       "$S . *.txt"
 run_case SAFE   ''          'glob matching symlinks ?p and ev?l' "$S . ?p ev?l"
 huge=$(printf '{a,b}%.0s' $(seq 20))
@@ -314,7 +335,7 @@ run_case REFUSE "$UNSAFE"   '--temp-dir=up'            "$W --temp-dir=up . x"
 run_case REFUSE "$UNSAFE"   '--partial-dir=up/x'       "$W --partial-dir=up/x . x"
 run_case REFUSE "$UNSAFE"   '-R pull through escaping symlink' 'rsync --server --sender -vlogDtpRe.iLsfxCIvu . up/./secret.txt'
 run_case CONFINED ''        '--backup-dir=subl (in-tree symlink)' "$W --backup-dir=subl . x"
-run_case CONFINED ''        'pull of symlink leaf evil is sent as a link, not followed' "$S . evil"
+run_case REFUSE "$UNSAFE"   'pull of symlink leaf evil (realpath leaves DIR)' "$S . evil"
 
 # --- policy flags
 run_case REFUSE 'read-only'  '-ro: push refused'          "$W . x" -ro
@@ -334,9 +355,27 @@ run_case REFUSE "$(dis --delay-updates)" '-no-overwrite: --delay-updates' "$W --
 run_case REFUSE "$(dis --log-file)" '-no-overwrite: --log-file' "$W --log-file=lf . sub/" -no-overwrite
 run_case REFUSE "$(dis -b)" '-no-overwrite: -b after capability tail' 'rsync --server -vre.iLsfxCIvu -b . sub/' -no-overwrite
 
+MUST_ARG=--ignore-existing run_case CONFINED '' '-no-overwrite forces --ignore-existing' "$W . sub/" -no-overwrite
+MUST_ARG=--munge-links     run_case CONFINED '' '-munge forces --munge-links' "$W . sub/" -munge
+MUST_ARG=--drop-D          run_case CONFINED '' 'push forces --drop-D'        "$W . sub/"
+MUST_ARG=--confine-root=$ROOT run_case CONFINED '' 'forced --confine-root=DIR' "$S . a.txt"
+
+# --- -absolute
+run_case CONFINED ''        '-absolute: DIR/a.txt accepted' "$S . $ROOT/a.txt" -absolute
+run_case REFUSE "$DOTDOT"   '-absolute: DIR/../outside'     "$S . $ROOT/../outside/secret.txt" -absolute
+run_case REFUSE ''          '-absolute: sibling with DIR as prefix (outside/ -> DIRx)' "$S . ${ROOT}x/secret.txt" -absolute
+run_case REFUSE ''          'no -absolute: DIR path is DIR/DIR/...' "$S . $OUT/secret.txt"
+
 # --- size / shape limits
-big=$(head -c 140000 /dev/zero | tr '\0' a)
-run_case REFUSE ''          'oversized command (>131072 bytes)' "$W . $big"
+# The kernel caps one environment string at MAX_ARG_STRLEN (131072 bytes,
+# "SSH_ORIGINAL_COMMAND=" and the NUL included), so no sshd can hand rsguard a
+# longer command; test the largest deliverable one and one just under 131072.
+skip 'REFUSE: oversized command (>131072 bytes)' 'execve cannot deliver an env string over MAX_ARG_STRLEN'
+maxv=$((131072 - 22))
+big=$(head -c $((maxv - ${#W} - 3)) /dev/zero | tr '\0' a)
+run_case REFUSE ''          "near-limit command ($maxv bytes, one huge word)" "$W . $big"
+big=$(printf 'abcdefghi/%.0s' $(seq 13200)); big=${big:0:$((maxv - ${#W} - 3))}
+run_case REFUSE ''          "near-limit command ($maxv bytes, deep path)" "$W . $big"
 many=$(printf ' x%.0s' $(seq 40000))
 run_case REFUSE ''          'too many words'            "$W .$many"
 manyopt=$(printf ' -v%.0s' $(seq 30000))
@@ -352,9 +391,17 @@ cat > "$STANDIN" <<EOF
 #!/bin/bash
 # rsync -e STANDIN [-l user] host cmd... : drop everything up to the host.
 while [ \$# -gt 0 ]; do case \$1 in -l) shift 2;; -*) shift;; *) shift; break;; esac; done
-SSH_ORIGINAL_COMMAND="\$*" exec "$RSGUARD" serve --log=none -no-lock \${RSG_FLAGS:-} "$ROOT"
+SSH_ORIGINAL_COMMAND="\$*" exec "$RSGUARD" serve --rsync="$SCR/wrap" --log=none -no-lock \${RSG_FLAGS:-} "$ROOT"
 EOF
 chmod +x "$STANDIN"
+# The real rsync behind a thin wrapper that notes its argv and pinned fds,
+# so a failure can say exactly what rsguard handed over.
+cat > "$SCR/wrap" <<EOF
+#!/bin/bash
+{ echo "argv: \$*"; for f in /proc/\$\$/fd/*; do echo "  \${f##*/} -> \$(readlink "\$f")"; done; } > "$SCR/wrap.log" 2>/dev/null
+exec "$REAL_RSYNC" "\$@"
+EOF
+chmod +x "$SCR/wrap"
 
 if [ ! -x "$REAL_RSYNC" ]; then
 	skip "symlink attack" "no $REAL_RSYNC"; skip "race" "no $REAL_RSYNC"; finish
@@ -373,7 +420,7 @@ echo pwned > "$L/pwned"; echo pwned > "$L/src2/l/pwned"
 
 rs -a "$L/src/" x:stage1/ >"$SCR/b.out" 2>&1
 if [ -L "$ROOT/stage1/l" ] || [ ! -e "$ROOT/stage1" ]; then
-	ok "step 1: symlink pushed as data (or refused): rc $?"
+	ok "step 1: symlink pushed as data (or refused): $(ls -l "$ROOT/stage1/l" 2>&1 | sed "s/.* -> /l -> /")"
 else
 	notok "step 1: pushed symlink stored as something else" "$(ls -l "$ROOT/stage1")"
 fi
@@ -382,6 +429,13 @@ rs -a "$L/src/l" x: >>"$SCR/b.out" 2>&1
 
 bcheck() {	# desc, then rsync args
 	local desc=$1; shift
+	# A previous case may have had rsync replace the planted links with real
+	# directories; plant them again (what the attacker's step 1 would redo).
+	local x; for x in l stage1/l; do
+		[ -L "$ROOT/$x" ] || { rm -rf "${ROOT:?}/$x"; ln -s ../outside "$ROOT/$x" 2>/dev/null ||
+			ln -s ../../outside "$ROOT/$x"; }
+	done
+	[ "$(readlink -f "$ROOT/stage1/l")" = "$OUT" ] || { rm -f "$ROOT/stage1/l"; ln -s ../../outside "$ROOT/stage1/l"; }
 	rs "$@" >"$SCR/b.out" 2>&1
 	local rc=$?
 	local after; after=$(cd "$SCR" && find outside -printf '%p %y %s %m %l\n' | sort)
@@ -423,6 +477,47 @@ echo "inside race" > "$ROOT/race.d/sub/x.txt"
 mkdir -p "$OUT/racedir/sub"; echo "$SECRET" > "$OUT/racedir/sub/x.txt"
 ln -s ../outside/racedir "$ROOT/race.l"
 mv -T "$ROOT/race.d" "$ROOT/race"
+FLIPS='
+	i=0
+	while [ $i -lt 400000 ] && [ ! -e "$SCR/stop" ]; do
+		mv -T "$ROOT/race" "$ROOT/race.d" 2>/dev/null
+		mv -T "$ROOT/race.l" "$ROOT/race" 2>/dev/null
+		mv -T "$ROOT/race" "$ROOT/race.l" 2>/dev/null
+		mv -T "$ROOT/race.d" "$ROOT/race" 2>/dev/null
+		i=$((i+1))
+	done'
+# C1: rsguard alone (--dry-run), ~3s: fast, so it hits the flip window often;
+# every accepted sender argv must still be /proc/self/fd/P/LEAF (or a pinned
+# dir with its trailing slash) -- nothing for rsync to re-resolve.
+ROOT=$ROOT SCR=$SCR bash -c "$FLIPS" & FLIPPER_PID=$!
+start=$SECONDS; runs=0; bad=0; badmsg=; acc=0
+while [ $((SECONDS - start)) -lt 3 ] && [ $runs -lt 5000 ]; do
+	case $((runs % 3)) in
+	0) p=race/data.txt ;; 1) p=race/sub/x.txt ;; 2) p=race/sub/ ;;
+	esac
+	argv=$(SSH_ORIGINAL_COMMAND="$S . $p" timeout 5 "$RSGUARD" serve \
+		--dry-run --log=none -no-lock "$ROOT" 2>/dev/null </dev/null |
+		sed -n 's/^argv: //p')
+	runs=$((runs+1))
+	[ -n "$argv" ] || continue
+	acc=$((acc+1))
+	last=${argv##* }
+	if ! [[ $last =~ ^/proc/self/fd/[0-9]+(/[^/]+)?/?$ ]]; then
+		bad=$((bad+1)); badmsg="SSH_ORIGINAL_COMMAND='$S . $p' -> argv: $argv"
+	fi
+done
+touch "$SCR/stop"; wait "$FLIPPER_PID" 2>/dev/null; FLIPPER_PID=; rm -f "$SCR/stop"
+[ -d "$ROOT/race" ] && [ ! -L "$ROOT/race" ] || { echo "# flipper left race in a bad state"; ls -la "$ROOT" | sed 's/^/# /'; }
+if [ $bad -eq 0 ]; then
+	ok "race (rsguard only): $runs raced commands ($acc accepted), all pinned inside root"
+else
+	# BUG: a sender arg whose parent vanished between rsguard's existence
+	# check and its parent pin is spelled /proc/self/fd/ROOT/race/LEAF --
+	# "race" is left for rsync to re-resolve, i.e. through the flipped symlink.
+	notok "race (rsguard only): $bad of $runs raced commands handed rsync an unpinned component" "$badmsg"
+fi
+
+# C2: through the real rsync, ~8s: no outside content may ever arrive.
 (	# flipper: rename-based swaps of ROOT/race between a dir and a symlink out
 	i=0
 	while [ $i -lt 200000 ] && [ ! -e "$SCR/stop" ]; do
@@ -435,7 +530,7 @@ mv -T "$ROOT/race.d" "$ROOT/race"
 ) &
 FLIPPER_PID=$!
 start=$SECONDS; pulls=0; leaks=0; accepted=0; leakmsg=
-while [ $((SECONDS - start)) -lt 10 ] && [ $pulls -lt 400 ]; do
+while [ $((SECONDS - start)) -lt 8 ] && [ $pulls -lt 400 ]; do
 	d=$L/race/$pulls; mkdir -p "$d"
 	case $((pulls % 4)) in
 	0) src=x:race/data.txt ;;
@@ -448,6 +543,8 @@ while [ $((SECONDS - start)) -lt 10 ] && [ $pulls -lt 400 ]; do
 	pulls=$((pulls+1))
 	if ! no_secret "$d" "$SCR/c.out"; then
 		leaks=$((leaks+1)); leakmsg="$src leaked: $(grep -rl -- "$SECRET" "$d" | head -1)"
+		leakmsg="$leakmsg; $(tr '\n' ' ' < "$SCR/wrap.log")"
+		[ "${KEEP:-0}" = 1 ] && cp -a "$d" "$SCR/c.out" "$SCR/wrap.log" /tmp/rx/ 2>/dev/null
 	fi
 done
 touch "$SCR/stop"; wait "$FLIPPER_PID" 2>/dev/null; FLIPPER_PID=
@@ -456,6 +553,7 @@ if [ $pulls -eq 0 ]; then
 elif [ $leaks -eq 0 ]; then
 	ok "race: $pulls raced pulls ($accepted completed), no outside content received"
 else
+	# BUG: same root cause as C1 -- see the argv in the message.
 	notok "race: outside content received in $leaks of $pulls raced pulls" "$leakmsg"
 fi
 [ "$(cat "$OUT/racedir/data.txt")" = "$SECRET" ] && [ ! -e "$OUT/racedir/pwned" ] &&

@@ -1,0 +1,571 @@
+/*
+ * test_confine.c - path confinement beneath a directory fd, on a real
+ * temporary tree with hostile symlinks and a FIFO.
+ */
+#define TEST_MODULE "confine"
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "confine.h"
+#include "test.h"
+
+static char root[PATH_MAX];
+static struct confine C;
+
+static void
+mk(const char *rel, int kind, const char *target)
+{
+	char p[PATH_MAX + 64];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	switch (kind) {
+	case 'd':
+		if (mkdir(p, 0755) == -1)
+			perror(p);
+		break;
+	case 'f':
+		if ((fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0644)) == -1)
+			perror(p);
+		else {
+			if (write(fd, rel, strlen(rel)) == -1)
+				perror(p);
+			close(fd);
+		}
+		break;
+	case 'l':
+		if (symlink(target, p) == -1)
+			perror(p);
+		break;
+	case 'p':
+		if (mkfifo(p, 0644) == -1)
+			perror(p);
+		break;
+	}
+}
+
+static void
+make_tree(void)
+{
+	char tmpl[] = "/tmp/rsguard-test-confine.XXXXXX", abs[PATH_MAX + 8];
+
+	if (mkdtemp(tmpl) == NULL || realpath(tmpl, root) == NULL) {
+		perror("mkdtemp");
+		exit(2);
+	}
+	mk("d", 'd', NULL);
+	mk("d/f", 'f', NULL);
+	mk("d/sub", 'd', NULL);
+	mk("f", 'f', NULL);
+	mk(".hidden", 'f', NULL);
+	mk("g1.txt", 'f', NULL);
+	mk("g2.txt", 'f', NULL);
+	mk("in", 'l', "d");			/* relative, in tree */
+	snprintf(abs, sizeof(abs), "%s/d", root);
+	mk("absin", 'l', abs);			/* absolute, in tree */
+	mk("absroot", 'l', root);		/* absolute, DIR itself */
+	mk("evil", 'l', "/etc");		/* absolute, outside */
+	mk("up", 'l', "../");			/* climbs out */
+	mk("d/up2", 'l', "../../etc");		/* climbs out from below */
+	mk("d/upok", 'l', "../f");		/* climbs, stays inside */
+	mk("dangle", 'l', "nonexistent");	/* dangling */
+	mk("loop", 'l', "loop");		/* ELOOP */
+	mk("fifo", 'p', NULL);
+}
+
+/* Remove the tree (no symlink is followed: unlink never does). */
+static void
+rm_tree(const char *path)
+{
+	struct dirent *de;
+	struct stat st;
+	char p[PATH_MAX + 300];
+	DIR *dp;
+
+	if ((dp = opendir(path)) != NULL) {
+		while ((de = readdir(dp)) != NULL) {
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
+			if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+				rm_tree(p);
+			else
+				unlink(p);
+		}
+		closedir(dp);
+	}
+	rmdir(path);
+}
+
+static int
+exists(const char *rel)
+{
+	char p[PATH_MAX + 64];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	return lstat(p, &st) == 0;
+}
+
+/* Does the spelling reach the same object as root/rel? */
+static int
+same_object(const char *spelling, const char *rel, int follow)
+{
+	char p[PATH_MAX + 64];
+	struct stat a, b;
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	if ((follow ? stat(spelling, &a) : lstat(spelling, &a)) == -1 ||
+	    (follow ? stat(p, &b) : lstat(p, &b)) == -1)
+		return 0;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Release everything the confinement holds (it has no free function). */
+static void
+confine_release(struct confine *c)
+{
+	int i;
+
+	for (i = 0; i < c->ndefer; i++) {
+		free(c->defer[i].rest);
+		free(c->defer[i].orig);
+		free(c->defer[i].suffix);
+	}
+	c->ndefer = 0;
+	for (i = 0; i < c->npins; i++)
+		close(c->pins[i]);
+	c->npins = 0;
+	if (c->rootfd != -1)
+		close(c->rootfd);
+	c->rootfd = -1;
+}
+
+static void
+start(int am_sender)
+{
+	const char *es = NULL;
+
+	ASSERT_INT_EQ(confine_init(&C, root, &es), 0);
+	C.am_sender = am_sender;
+}
+
+/* Accepted at once; returns the spelling (caller frees). */
+static char *
+ok(enum role role, const char *rel, const char *suffix)
+{
+	char *out = NULL, *em = NULL;
+	int r;
+
+	r = confine_path(&C, role, rel, rel, suffix, &out, &em);
+	if (!ASSERT_INT_EQ_CTX(r, 0, rel))
+		fprintf(stderr, "    error: %s\n", em ? em : "(null)");
+	free(em);
+	if (r == 0 && out != NULL)
+		ASSERT_STR_PREFIX(out, "/proc/self/fd/");
+	return out;
+}
+
+/* Refused with exactly `want'. */
+static void
+refused(enum role role, const char *rel, const char *suffix,
+    const char *want)
+{
+	static char unset[] = "unset";
+	char *out = unset, *em = NULL;
+	int r;
+
+	r = confine_path(&C, role, rel, rel, suffix, &out, &em);
+	ASSERT_INT_EQ_CTX(r, -1, rel);
+	ASSERT_STR_EQ_CTX(em, want, rel);
+	if (r == 0)
+		free(out);
+	else
+		ASSERT_NULL(out);
+	free(em);
+}
+
+static void
+test_sender(void)
+{
+	char *o;
+
+	start(1);
+	o = ok(ROLE_SENDER_ARG, "f", "");
+	ASSERT_TRUE(same_object(o, "f", 0));
+	free(o);
+	o = ok(ROLE_SENDER_ARG, "d/f", "");
+	ASSERT_TRUE(same_object(o, "d/f", 0));
+	free(o);
+	o = ok(ROLE_SENDER_ARG, "d", "/");
+	ASSERT_TRUE(o && o[strlen(o) - 1] == '/');
+	ASSERT_TRUE(same_object(o, "d", 1));
+	free(o);
+	o = ok(ROLE_SENDER_ARG, "in", "/");
+	ASSERT_TRUE(same_object(o, "d", 1));
+	free(o);
+	o = ok(ROLE_SENDER_ARG, "in/f", "");
+	ASSERT_TRUE(same_object(o, "d/f", 0));
+	free(o);
+	o = ok(ROLE_SENDER_ARG, "absin/f", "");
+	ASSERT_TRUE(same_object(o, "d/f", 0));
+	free(o);
+	o = ok(ROLE_SENDER_ARG, "absroot/g1.txt", "");
+	ASSERT_TRUE(same_object(o, "g1.txt", 0));
+	free(o);
+	o = ok(ROLE_SENDER_ARG, "d/upok", "");	/* the link itself */
+	ASSERT_TRUE(same_object(o, "d/upok", 0));
+	free(o);
+	o = ok(ROLE_SENDER_ARG, "in", "");	/* the link, not d */
+	ASSERT_TRUE(same_object(o, "in", 0));
+	free(o);
+	o = ok(ROLE_SENDER_ARG, "dangle", "");	/* sent as a symlink */
+	ASSERT_TRUE(same_object(o, "dangle", 0));
+	free(o);
+	o = ok(ROLE_SENDER_ARG, ".", "/");
+	ASSERT_TRUE(same_object(o, ".", 1));
+	free(o);
+	o = ok(ROLE_SENDER_ARG, "d/../f", "");
+	ASSERT_TRUE(same_object(o, "f", 0));
+	free(o);
+
+	refused(ROLE_SENDER_ARG, "evil", "", "unsafe arg: evil");
+	refused(ROLE_SENDER_ARG, "evil", "/", "unsafe arg: evil");
+	refused(ROLE_SENDER_ARG, "evil/passwd", "", "unsafe arg: evil/passwd");
+	refused(ROLE_SENDER_ARG, "up", "", "unsafe arg: up");
+	refused(ROLE_SENDER_ARG, "up/etc", "", "unsafe arg: up/etc");
+	refused(ROLE_SENDER_ARG, "d/up2", "", "unsafe arg: d/up2");
+	refused(ROLE_SENDER_ARG, "in/up2/passwd", "",
+	    "unsafe arg: in/up2/passwd");
+	refused(ROLE_SENDER_ARG, "../x", "", "unsafe arg: ../x");
+	refused(ROLE_SENDER_ARG, "d/../../x", "", "unsafe arg: d/../../x");
+	refused(ROLE_SENDER_ARG, "missing", "",
+	    "post-realpath open failed (race detected): missing "
+	    "No such file or directory");
+	refused(ROLE_SENDER_ARG, "missing", "/",
+	    "post-realpath open failed (race detected): missing "
+	    "No such file or directory");
+	refused(ROLE_SENDER_ARG, "loop", "/",
+	    "post-realpath open failed (race detected): loop "
+	    "Too many levels of symbolic links");
+	refused(ROLE_SENDER_ARG, "f/x", "",
+	    "post-realpath open failed (race detected): f/x Not a directory");
+
+	/* --relative: anchored at "/./" */
+	o = ok(ROLE_SENDER_ARG_REL, "d/./sub", "");
+	if (o != NULL) {
+		ASSERT_TRUE(strstr(o, "/./sub") != NULL);
+		ASSERT_TRUE(same_object(o, "d/sub", 1));
+	}
+	free(o);
+	o = ok(ROLE_SENDER_ARG_REL, "d/f", "");
+	if (o != NULL) {
+		ASSERT_TRUE(strstr(o, "/./d/f") != NULL);
+		ASSERT_TRUE(same_object(o, "d/f", 0));
+	}
+	free(o);
+	refused(ROLE_SENDER_ARG_REL, "evil/./passwd", "",
+	    "unsafe arg: evil/./passwd");
+	confine_release(&C);
+}
+
+static void
+test_fifo(void)
+{
+	struct strvec g;
+	size_t budget = 100;
+	const char *es;
+	char *o;
+
+	/* A FIFO must never be opened for reading: this would hang. */
+	alarm(5);
+	start(1);
+	o = ok(ROLE_SENDER_ARG, "fifo", "");
+	ASSERT_TRUE(same_object(o, "fifo", 0));
+	free(o);
+	o = ok(ROLE_READ_FILE, "fifo", "");
+	free(o);
+	memset(&g, 0, sizeof(g));
+	ASSERT_INT_EQ(confine_glob(&C, "fif*", &g, &budget, &es), 0);
+	if (ASSERT_INT_EQ(g.n, 1))
+		ASSERT_STR_EQ(g.v[0], "fifo");
+	strvec_free(&g);
+	confine_release(&C);
+	start(0);
+	o = ok(ROLE_RECV_ARG, "fifo", "");
+	free(o);
+	o = ok(ROLE_WRITE_FILE, "fifo", "");
+	free(o);
+	confine_release(&C);
+	alarm(0);
+}
+
+static void
+test_receiver(void)
+{
+	char *o, *em;
+
+	start(0);
+	o = ok(ROLE_RECV_ARG, "d", "/");
+	ASSERT_TRUE(same_object(o, "d", 1));
+	free(o);
+	o = ok(ROLE_RECV_ARG, "f", "");		/* beneath its parent */
+	if (o != NULL)
+		ASSERT_TRUE(strcmp(o + strlen(o) - 2, "/f") == 0);
+	ASSERT_TRUE(same_object(o, "f", 0));
+	free(o);
+	o = ok(ROLE_RECV_ARG, "newdir", "/");
+	if (o != NULL)
+		ASSERT_TRUE(strcmp(o + strlen(o) - 8, "/newdir/") == 0);
+	ASSERT_FALSE(exists("newdir"));
+	free(o);
+	o = ok(ROLE_RECV_ARG, "in/new/deeper", "");
+	ASSERT_FALSE(exists("d/new"));
+	free(o);
+	refused(ROLE_RECV_ARG, "evil/x", "", "unsafe arg: evil/x");
+	refused(ROLE_RECV_ARG, "up/x", "/", "unsafe arg: up/x");
+	refused(ROLE_RECV_ARG, "missing/../../x", "",
+	    "unsafe arg: missing/../../x");
+
+	/* --temp-dir must exist */
+	o = ok(ROLE_MUST_EXIST_DIR, "d/sub", "");
+	ASSERT_TRUE(same_object(o, "d/sub", 1));
+	free(o);
+	refused(ROLE_MUST_EXIST_DIR, "missing", "",
+	    "receiver option path does not exist: missing");
+	refused(ROLE_MUST_EXIST_DIR, "evil", "", "unsafe arg: evil");
+
+	/* --files-from on a push may name a file to come; --log-file too */
+	o = ok(ROLE_READ_FILE, "d/list", "");
+	free(o);
+	o = ok(ROLE_WRITE_FILE, "log", "");
+	if (o != NULL)
+		ASSERT_TRUE(strcmp(o + strlen(o) - 4, "/log") == 0);
+	ASSERT_FALSE(exists("log"));
+	free(o);
+	refused(ROLE_WRITE_FILE, "evil/log", "", "unsafe arg: evil/log");
+	confine_release(&C);
+
+	/* --files-from on a pull must exist */
+	start(1);
+	refused(ROLE_READ_FILE, "nolist", "",
+	    "post-realpath open failed (race detected): nolist "
+	    "No such file or directory");
+	o = ok(ROLE_READ_FILE, "d/f", "");
+	ASSERT_TRUE(same_object(o, "d/f", 1));
+	free(o);
+	confine_release(&C);
+
+	/* an existing --partial-dir is spelled beneath its parent */
+	start(0);
+	o = ok(ROLE_CREATE_PRIVATE_DIR, "d/sub", "");
+	if (o != NULL)
+		ASSERT_TRUE(strcmp(o + strlen(o) - 4, "/sub") == 0);
+	ASSERT_TRUE(same_object(o, "d/sub", 0));
+	free(o);
+	em = NULL;
+	ASSERT_INT_EQ(confine_commit(&C, &em), 0);	/* nothing deferred */
+	free(em);
+	confine_release(&C);
+}
+
+static void
+test_deferred(void)
+{
+	char *bk = NULL, *pd = NULL, *basis = NULL, *em = NULL, *o;
+	char p[PATH_MAX + 64];
+	struct dirent *de;
+	struct stat st;
+	DIR *dp;
+	int r, n;
+
+	umask(022);
+	start(0);
+	r = confine_path(&C, ROLE_CREATE_DIR, "bk/a", "bk/a", "", &bk, &em);
+	ASSERT_INT_EQ(r, 0);
+	ASSERT_NULL(bk);		/* deferred */
+	free(em);
+	em = NULL;
+	r = confine_path(&C, ROLE_CREATE_PRIVATE_DIR, "in/.p", "in/.p", "",
+	    &pd, &em);
+	ASSERT_INT_EQ(r, 0);
+	ASSERT_NULL(pd);
+	free(em);
+	em = NULL;
+	r = confine_path(&C, ROLE_BASIS_DIR, "nobasis", "nobasis", "/",
+	    &basis, &em);
+	ASSERT_INT_EQ(r, 0);
+	ASSERT_NULL(basis);
+	free(em);
+	em = NULL;
+	/* an existing basis dir is pinned at once */
+	o = ok(ROLE_BASIS_DIR, "d", "");
+	ASSERT_TRUE(same_object(o, "d", 1));
+	free(o);
+	refused(ROLE_BASIS_DIR, "evil/b", "", "unsafe arg: evil/b");
+	refused(ROLE_CREATE_DIR, "up/b", "", "unsafe arg: up/b");
+
+	/* MUST 5: nothing on disk before the commit */
+	ASSERT_FALSE(exists("bk"));
+	ASSERT_FALSE(exists("d/.p"));
+	ASSERT_FALSE(exists("nobasis"));
+
+	ASSERT_INT_EQ(confine_commit(&C, &em), 0);
+	ASSERT_NULL(em);
+	free(em);
+	ASSERT_STR_PREFIX(bk, "/proc/self/fd/");
+	ASSERT_STR_PREFIX(pd, "/proc/self/fd/");
+	ASSERT_STR_PREFIX(basis, "/proc/self/fd/");
+	ASSERT_TRUE(exists("bk/a"));
+	ASSERT_TRUE(same_object(bk, "bk/a", 1));
+	snprintf(p, sizeof(p), "%s/bk/a", root);
+	if (ASSERT_INT_EQ(stat(p, &st), 0))
+		ASSERT_INT_EQ(st.st_mode & 07777, 0755);
+	snprintf(p, sizeof(p), "%s/d/.p", root);
+	if (ASSERT_INT_EQ(lstat(p, &st), 0)) {
+		ASSERT_TRUE(S_ISDIR(st.st_mode));
+		ASSERT_INT_EQ(st.st_mode & 07777, 0700);
+	}
+	if (pd != NULL)	/* beneath its parent, see confine_path */
+		ASSERT_TRUE(strcmp(pd + strlen(pd) - 3, "/.p") == 0);
+	ASSERT_TRUE(same_object(pd, "d/.p", 0));
+	/* the placeholder is an empty directory with no name */
+	if (basis != NULL) {
+		ASSERT_TRUE(basis[strlen(basis) - 1] == '/');
+		ASSERT_INT_EQ(stat(basis, &st), 0);
+		ASSERT_TRUE(S_ISDIR(st.st_mode));
+		ASSERT_INT_EQ(st.st_nlink, 0);
+	}
+	ASSERT_FALSE(exists("nobasis"));
+	n = 0;
+	if ((dp = opendir(root)) != NULL) {
+		while ((de = readdir(dp)) != NULL)
+			if (strncmp(de->d_name, ".rsguard", 8) == 0)
+				n++;
+		closedir(dp);
+	}
+	ASSERT_INT_EQ(n, 0);
+	free(bk);
+	free(pd);
+	free(basis);
+	confine_release(&C);
+}
+
+static int
+has(const struct strvec *v, size_t from, const char *s)
+{
+	size_t i;
+
+	for (i = from; i < v->n; i++)
+		if (strcmp(v->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+test_glob(void)
+{
+	static const struct {
+		const char *pat;
+		size_t n;
+		const char *want[4];
+	} t[] = {
+		{ "g*.txt", 2, { "g1.txt", "g2.txt" } },
+		{ "g?.txt", 2, { "g1.txt", "g2.txt" } },
+		{ "g[2].txt", 1, { "g2.txt" } },
+		{ "d/*", 4, { "d/f", "d/sub", "d/up2", "d/upok" } },
+		{ "in/s*", 1, { "in/sub" } },
+		{ "*/f", 4, { "absin/f", "absroot/f", "d/f", "in/f" } },
+		{ "evil/*", 1, { "evil/*" } },	/* no escape: no match */
+		{ "up/*", 1, { "up/*" } },
+		{ "d/up2/*", 1, { "d/up2/*" } },
+		{ "nomatch*", 1, { "nomatch*" } },
+		{ "plain", 1, { "plain" } },	/* no magic: as is */
+		{ ".h*", 1, { ".hidden" } },
+	};
+	struct strvec g;
+	size_t i, j, budget;
+	const char *es;
+
+	start(1);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(&g, 0, sizeof(g));
+		budget = 100;
+		ASSERT_INT_EQ_CTX(confine_glob(&C, t[i].pat, &g, &budget, &es),
+		    0, t[i].pat);
+		ASSERT_INT_EQ_CTX(g.n, t[i].n, t[i].pat);
+		for (j = 0; j < g.n && j < t[i].n; j++)
+			ASSERT_STR_EQ_CTX(g.v[j], t[i].want[j], t[i].pat);
+		strvec_free(&g);
+	}
+	/* "*": everything visible, sorted, nothing hidden */
+	memset(&g, 0, sizeof(g));
+	budget = 100;
+	ASSERT_INT_EQ(confine_glob(&C, "*", &g, &budget, &es), 0);
+	ASSERT_TRUE(has(&g, 0, "d") && has(&g, 0, "f") && has(&g, 0, "evil"));
+	ASSERT_FALSE(has(&g, 0, ".hidden"));
+	for (i = 1; i < g.n; i++)
+		ASSERT_TRUE(strcmp(g.v[i - 1], g.v[i]) < 0);
+	for (i = 0; i < g.n; i++)
+		ASSERT_TRUE(strchr(g.v[i], '/') == NULL);
+	strvec_free(&g);
+	/* results append after what is there */
+	memset(&g, 0, sizeof(g));
+	strvec_push(&g, xstrdup("zzz"));
+	budget = 100;
+	ASSERT_INT_EQ(confine_glob(&C, "g*.txt", &g, &budget, &es), 0);
+	ASSERT_INT_EQ(g.n, 3);
+	if (g.n == 3)
+		ASSERT_STR_EQ(g.v[0], "zzz");
+	strvec_free(&g);
+	/* the budget */
+	memset(&g, 0, sizeof(g));
+	budget = 1;
+	es = NULL;
+	ASSERT_INT_EQ(confine_glob(&C, "g*.txt", &g, &budget, &es), -1);
+	ASSERT_STR_EQ(es, "wildcard matches too many files");
+	strvec_free(&g);
+	confine_release(&C);
+}
+
+static void
+test_init(void)
+{
+	struct confine c2;
+	const char *es = NULL;
+	char p[PATH_MAX + 64];
+
+	ASSERT_INT_EQ(confine_init(&c2, "/nonexistent/rsguard", &es), -1);
+	ASSERT_STR_EQ(es, "Restricted directory does not exist!");
+	if (c2.rootfd != -1)
+		close(c2.rootfd);
+	snprintf(p, sizeof(p), "%s/f", root);
+	es = NULL;
+	ASSERT_INT_EQ(confine_init(&c2, p, &es), -1);
+	ASSERT_STR_EQ(es, "Restricted directory does not exist!");
+	if (c2.rootfd != -1)
+		close(c2.rootfd);
+}
+
+int
+main(void)
+{
+	make_tree();
+	test_init();
+	test_sender();
+	test_fifo();
+	test_receiver();
+	test_deferred();
+	test_glob();
+	rm_tree(root);
+	return test_summary();
+}
