@@ -53,6 +53,9 @@ struct rs_open_how {
 
 static int have_openat2 = 1;
 
+static int defer(struct confine *, enum role, int, char *, const char *,
+    const char *, char **);
+
 /* Open one component (no '/') beneath dirfd, never following a link. */
 static int
 open_component(int dirfd, const char *name)
@@ -308,30 +311,58 @@ split_leaf(char *path)
 	return s + 1;
 }
 
+static char *
+enoent(const char *orig)
+{
+	return errf("post-realpath open failed (race detected): %s %s", orig,
+	    "No such file or directory");
+}
+
+/*
+ * Walk to the directory holding rel's leaf, which must exist (MUST 1:
+ * the directory pinned is the one the leaf was looked up in; never a
+ * spelling with unresolved components).  *pfd is that directory, *leaf
+ * points into *par (malloc'd by us; caller frees).
+ */
+static int
+walk_parent(struct confine *c, const char *orig, const char *rel, int *pfd,
+    char **par, const char **leaf, char **errmsg)
+{
+	char *rest;
+	const char *l;
+
+	*par = xstrdup(rel);
+	if ((l = split_leaf(*par)) == NULL) {
+		l = rel;
+		(*par)[0] = '\0';
+	}
+	*leaf = l;
+	if (walk(c, orig, *par, 1, pfd, &rest, errmsg) == -1) {
+		free(*par);
+		return -1;
+	}
+	if (rest != NULL) {
+		free(rest);
+		close(*pfd);
+		free(*par);
+		*errmsg = enoent(orig);
+		return -1;
+	}
+	return 0;
+}
+
 /* Pin the directory holding rel's leaf; *out = /proc/self/fd/P/leaf. */
 static int
 parent_pin(struct confine *c, const char *orig, const char *rel,
     const char *suffix, char **out, char **errmsg)
 {
-	char *par = xstrdup(rel), *rest = NULL;
 	const char *leaf;
+	char *par;
 	int pfd;
 
-	if ((leaf = split_leaf(par)) == NULL) {
-		leaf = rel;
-		par[0] = '\0';
-	}
-	if (walk(c, orig, par, 1, &pfd, &rest, errmsg) == -1) {
-		free(par);
+	if (walk_parent(c, orig, rel, &pfd, &par, &leaf, errmsg) == -1)
 		return -1;
-	}
-	if (rest != NULL) {
-		*out = xasprintf("/proc/self/fd/%d/%s/%s%s", pin(c, pfd), rest,
-		    leaf, suffix);
-		free(rest);
-	} else
-		*out = xasprintf("/proc/self/fd/%d/%s%s", pin(c, pfd), leaf,
-		    suffix);
+	*out = xasprintf("/proc/self/fd/%d/%s%s", pin(c, pfd), leaf, suffix);
 	free(par);
 	return 0;
 }
@@ -354,13 +385,27 @@ check_target(struct confine *c, const char *orig, const char *rel,
 	return 0;
 }
 
+/* Look the leaf up beneath the held parent: 0 and *st, or -1 (errno). */
+static int
+leaf_stat(int pfd, const char *leaf, struct stat *st)
+{
+	int fd, e;
+
+	if ((fd = open_component(pfd, leaf)) == -1)
+		return -1;
+	e = fstat(fd, st);
+	close(fd);
+	return e;
+}
+
 static int
 sender_arg(struct confine *c, const char *orig, const char *rel,
     const char *suffix, char **out, char **errmsg)
 {
-	char *rest;
-	int fd, exists;
+	const char *leaf;
 	struct stat st;
+	char *par, *rest;
+	int fd, pfd, exists;
 
 	if (*suffix != '\0') {
 		/* "dir/" is opened and followed by rsync: pin the leaf. */
@@ -369,28 +414,35 @@ sender_arg(struct confine *c, const char *orig, const char *rel,
 		if (rest != NULL) {
 			free(rest);
 			close(fd);
-			*errmsg = errf("post-realpath open failed (race "
-			    "detected): %s %s", orig,
-			    "No such file or directory");
+			*errmsg = enoent(orig);
 			return -1;
 		}
 		*out = xasprintf("/proc/self/fd/%d%s", pin(c, fd), suffix);
 		return 0;
 	}
-	/* The leaf must exist (a dangling symlink counts) ... */
-	if (walk(c, orig, rel, 0, &fd, &rest, errmsg) == -1)
+	/*
+	 * The leaf is looked up, and later spelled, beneath the same held
+	 * parent.  It must exist (a dangling symlink counts) ...
+	 */
+	if (walk_parent(c, orig, rel, &pfd, &par, &leaf, errmsg) == -1)
 		return -1;
-	close(fd);
-	if (rest != NULL) {
-		free(rest);
-		*errmsg = errf("post-realpath open failed (race detected): "
-		    "%s %s", orig, "No such file or directory");
-		return -1;
+	if (leaf_stat(pfd, leaf, &st) == -1) {
+		*errmsg = errno == ENOENT ? enoent(orig) :
+		    errf("post-realpath open failed (race detected): %s %s",
+		    orig, strerror(errno));
+		goto fail;
 	}
-	/* ... and whatever it points to must stay inside DIR. */
-	if (check_target(c, orig, rel, &exists, &st, errmsg) == -1)
-		return -1;
-	return parent_pin(c, orig, rel, "", out, errmsg);
+	/* ... and whatever a symlink leaf points to must stay inside DIR. */
+	if (S_ISLNK(st.st_mode) &&
+	    check_target(c, orig, rel, &exists, NULL, errmsg) == -1)
+		goto fail;
+	*out = xasprintf("/proc/self/fd/%d/%s", pin(c, pfd), leaf);
+	free(par);
+	return 0;
+ fail:
+	close(pfd);
+	free(par);
+	return -1;
 }
 
 /* --relative: pin the anchor before the first "/./" (or DIR itself). */
@@ -453,30 +505,78 @@ static int
 recv_arg(struct confine *c, const char *orig, const char *rel,
     const char *suffix, char **out, char **errmsg)
 {
+	const char *leaf;
 	struct stat st;
-	char *rest;
-	int fd;
+	char *par, *rest;
+	int fd, pfd, exists;
 
-	if (walk(c, orig, rel, 1, &fd, &rest, errmsg) == -1)
+	if (walk_parent(c, orig, rel, &pfd, &par, &leaf, errmsg) == -1) {
+		/* A missing parent: rsync would create it only for --mkpath. */
+		if (c->mkpath && walk(c, orig, rel, 1, &fd, &rest, errmsg) == 0) {
+			free(*errmsg);
+			*errmsg = NULL;
+			if (rest == NULL) {	/* appeared meanwhile */
+				close(fd);
+				return recv_arg(c, orig, rel, suffix, out,
+				    errmsg);
+			}
+			return defer(c, ROLE_RECV_ARG, fd, rest, orig, suffix,
+			    out);
+		}
 		return -1;
-	if (rest != NULL) {
-		/* New destination: create beneath the deepest existing dir. */
-		*out = xasprintf("/proc/self/fd/%d/%s%s", pin(c, fd), rest,
-		    suffix);
-		free(rest);
-		return 0;
 	}
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		*out = xasprintf("/proc/self/fd/%d%s", pin(c, fd), suffix);
-		return 0;
+	exists = leaf_stat(pfd, leaf, &st) == 0;
+	if (!exists && errno != ENOENT) {
+		*errmsg = errf("post-realpath open failed (race detected): "
+		    "%s %s", orig, strerror(errno));
+		goto fail;
+	}
+	if (exists && (S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode))) {
+		/* A directory (perhaps through an in-tree link): pin it. */
+		if (walk(c, orig, rel, 1, &fd, &rest, errmsg) == -1)
+			goto fail;
+		if (rest == NULL && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+			close(pfd);
+			free(par);
+			*out = xasprintf("/proc/self/fd/%d%s", pin(c, fd),
+			    suffix);
+			return 0;
+		}
+		free(rest);
+		close(fd);
 	}
 	/*
-	 * NB. an existing non-directory is spelled beneath its parent: rsync
-	 * replaces it with a temp file and a rename in that directory, which
-	 * it cannot do inside /proc/self/fd itself.
+	 * NB. a new name, an existing file or a link to one is spelled
+	 * beneath its pinned parent: rsync replaces it with a temp file and
+	 * a rename in that directory, as it would without rsguard.
 	 */
-	close(fd);
-	return parent_pin(c, orig, rel, suffix, out, errmsg);
+	*out = xasprintf("/proc/self/fd/%d/%s%s", pin(c, pfd), leaf, suffix);
+	free(par);
+	return 0;
+ fail:
+	close(pfd);
+	free(par);
+	return -1;
+}
+
+/* Queue a directory to create at commit; takes ownership of fd, rest. */
+static int
+defer(struct confine *c, enum role role, int fd, char *rest, const char *orig,
+    const char *suffix, char **out)
+{
+	struct defer *d;
+
+	if (c->ndefer >= MAX_DEFER)
+		fatal("too many directories to create");
+	d = &c->defer[c->ndefer++];
+	d->role = role;
+	d->basefd = pin(c, fd);
+	d->rest = rest;
+	d->orig = xstrdup(orig);
+	d->suffix = xstrdup(suffix);
+	d->out = out;
+	*out = NULL;
+	return 0;
 }
 
 int
@@ -519,14 +619,13 @@ confine_path(struct confine *c, enum role role, const char *orig,
 		    orig, NULL);
 		break;
 	case ROLE_READ_FILE:
-		if (c->am_sender) {
-			*errmsg = errf("post-realpath open failed (race "
-			    "detected): %s %s", orig,
-			    "No such file or directory");
+	case ROLE_WRITE_FILE:
+		/* Only the leaf may be missing; never spell unresolved dirs. */
+		if ((role == ROLE_READ_FILE && c->am_sender) ||
+		    strchr(rest, '/') != NULL) {
+			*errmsg = enoent(orig);
 			break;
 		}
-		/* FALLTHROUGH */
-	case ROLE_WRITE_FILE:
 		*out = xasprintf("/proc/self/fd/%d/%s%s", pin(c, fd), rest,
 		    suffix);
 		free(rest);
@@ -535,17 +634,7 @@ confine_path(struct confine *c, enum role role, const char *orig,
 	case ROLE_CREATE_PRIVATE_DIR:
 	case ROLE_BASIS_DIR:
 		/* Created after every path is accepted (MUST 5). */
-		if (c->ndefer >= MAX_DEFER)
-			fatal("too many directories to create");
-		c->defer[c->ndefer].role = role;
-		c->defer[c->ndefer].basefd = pin(c, fd);
-		c->defer[c->ndefer].rest = rest;
-		c->defer[c->ndefer].orig = xstrdup(orig);
-		c->defer[c->ndefer].suffix = xstrdup(suffix);
-		c->defer[c->ndefer].out = out;
-		c->ndefer++;
-		*out = NULL;
-		return 0;
+		return defer(c, role, fd, rest, orig, suffix, out);
 	default:
 		break;
 	}
@@ -561,13 +650,21 @@ static int
 create_dirs(struct confine *c, struct defer *d, char **errmsg)
 {
 	mode_t mode = d->role == ROLE_CREATE_PRIVATE_DIR ? 0700 : 0777;
-	char *path = d->rest, *comp, *next;
+	char *path = d->rest, *comp, *next, *last = NULL;
 	struct stat st;
 	int fd, nfd, pfd = -1;
 	const char *leaf = NULL;
 
 	if ((fd = fcntl(d->basefd, F_DUPFD_CLOEXEC, 3)) == -1)
 		goto syserr;
+	/* --mkpath destination: make its parents; rsync makes the leaf. */
+	if (d->role == ROLE_RECV_ARG) {
+		if ((last = strrchr(path, '/')) == NULL) {
+			close(fd);
+			goto syserr;
+		}
+		*last++ = '\0';
+	}
 	for (comp = path; comp != NULL && *comp != '\0'; comp = next) {
 		next = strchr(comp, '/');
 		if (next != NULL)
@@ -603,6 +700,19 @@ create_dirs(struct confine *c, struct defer *d, char **errmsg)
 		pfd = fd;
 		leaf = comp;
 		fd = nfd;
+	}
+	if (last != NULL) {
+		if (pfd != -1)
+			close(pfd);
+		if (fd_under_dir(c, fd) != 1) {
+			close(fd);
+			*errmsg = errf("post-pin path escaped tree (race?): "
+			    "%s%s", d->orig, NULL);
+			return -1;
+		}
+		*d->out = xasprintf("/proc/self/fd/%d/%s%s", pin(c, fd), last,
+		    d->suffix);
+		return 0;
 	}
 	if (d->role == ROLE_CREATE_PRIVATE_DIR && pfd != -1) {
 		/* See confine_path: the partial dir goes beneath its parent. */

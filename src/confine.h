@@ -23,6 +23,7 @@ struct confine {
 	int		 placeholder;	/* basis placeholder pin, or -1 */
 	int		 am_sender;	/* the server sends (a pull) */
 	int		 dry_run;	/* confine_commit creates nothing */
+	int		 mkpath;	/* client sent --mkpath */
 	struct defer {
 		int	 role;
 		int	 basefd;	/* pinned deepest existing dir */

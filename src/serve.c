@@ -16,6 +16,7 @@
  */
 
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -281,8 +282,12 @@ confine_one(const struct serve_opts *o, struct confine *c, enum role role,
 	rel = dir_relative(&o->pol, base);
 	if (*rel == '\0') {
 		/* DIR itself: the cwd rsync starts in is the pinned root. */
+		out = xasprintf(".%s", suffix);
 		free(base);
-		return xasprintf(".%s", suffix);
+		if (slot == NULL)
+			return out;
+		*slot = out;
+		return NULL;
 	}
 	if (confine_path(c, role, orig, rel, suffix, slot ? slot : &out,
 	    &em) == -1)
@@ -448,11 +453,21 @@ serve_main(int argc, char **argv)
 	size_t i, j, budget = MAX_EXPANSIONS, gbudget = MAX_GLOB;
 	struct timespec t0, t1;
 	struct sigaction sa;
+	struct rlimit rl;
+	char ***cells = NULL;
+	size_t ncells = 0, capcells = 0;
 	int lockfd = -1, status, r, flags;
 	pid_t pid;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	parse_args(argc, argv, &o);
+	/* Room for one pin per directory named (rrsync needs the same). */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max &&
+	    rl.rlim_cur < MAX_PINS + 64) {
+		rl.rlim_cur = rl.rlim_max < MAX_PINS + 64 ? rl.rlim_max :
+		    MAX_PINS + 64;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	if (log_open(o.logt, o.logpath, &es) == -1)
 		refuse("%s: %s", es, o.logpath);
 
@@ -490,6 +505,10 @@ serve_main(int argc, char **argv)
 		refuse("%s", em);
 	c.am_sender = req.am_sender;
 	c.dry_run = o.dry_run;
+	for (i = 0; i < req.nitems; i++)
+		if (req.items[i].opt == NULL &&
+		    strcmp(req.items[i].text, "--mkpath") == 0)
+			c.mkpath = 1;
 
 	/* 4. + 5. decision and confinement, in the client's order */
 	vals = xcalloc(req.nitems + 1, sizeof(*vals));
@@ -513,7 +532,7 @@ serve_main(int argc, char **argv)
 		    &em) == -1)
 			refuse("%s", em);
 		globbed.n = 0;
-		if (p->subdir && strpbrk(a, "*?[") != NULL) {
+		if (strpbrk(a, "*?[") != NULL) {
 			const char *rel = dir_relative(p, a);
 			struct strvec g = { NULL, 0, 0 };
 			if (confine_glob(&c, rel, &g, &gbudget, &es) == -1)
@@ -530,16 +549,22 @@ serve_main(int argc, char **argv)
 		} else
 			strvec_push(&globbed, xstrdup(a));
 		for (j = 0; j < globbed.n; j++) {
-			char *g = globbed.v[j], *out;
+			char *g = globbed.v[j], **cell;
+			/* A cell of its own: confine_commit may fill it later. */
+			if (ncells == capcells) {
+				capcells = capcells ? capcells * 2 : 16;
+				cells = xreallocarray(cells, capcells,
+				    sizeof(*cells));
+			}
+			cell = cells[ncells++] = xmalloc(sizeof(*cell));
 			if (p->subdir && strcmp(g, ".") != 0) {
-				out = confine_one(&o, &c, !req.am_sender ?
+				confine_one(&o, &c, !req.am_sender ?
 				    ROLE_RECV_ARG : req.relative ?
 				    ROLE_SENDER_ARG_REL : ROLE_SENDER_ARG,
-				    expanded.v[i], g, NULL);
+				    expanded.v[i], g, cell);
 				free(g);
-				g = out;
-			}
-			strvec_push(&av, arg_tail(p, g, flags));
+			} else
+				*cell = arg_tail(p, g, flags);
 		}
 		free(globbed.v);
 		memset(&globbed, 0, sizeof(globbed));
@@ -548,6 +573,8 @@ serve_main(int argc, char **argv)
 	/* Nothing is created until every path has been accepted. */
 	if (confine_commit(&c, &em) == -1)
 		refuse("%s", em);
+	for (i = 0; i < ncells; i++)
+		strvec_push(&av, *cells[i]);
 
 	/* The final argv: rsync, options, forced additions, --, ., args. */
 	{

@@ -220,7 +220,32 @@ t_push_single_file_new() {
 		{ fail "d/other not created"; return 1; }
 }
 
-run_tests t_push_pull_a t_avz_delete t_partial_dir_pull t_partial_dir_push \
+# A destination whose parent is missing is refused (rsync would fail too),
+# unless --mkpath, when rsguard makes the parents beneath the pinned dir.
+t_push_missing_parent() {
+	setup_rw
+	echo data >"$S/newf"
+	rsq -a "$S/newf" "$IT_HOST:no/such/dir/"
+	expect_refused $? "No such file or directory" || return 1
+	[ ! -e "$S/srv/no" ] || { fail "created $S/srv/no"; return 1; }
+	rs -a --mkpath "$S/newf" "$IT_HOST:no/such/dir/" ||
+		{ fail "exit $? (--mkpath)"; return 1; }
+	[ "$(cat "$S/srv/no/such/dir/newf" 2>/dev/null)" = data ] ||
+		{ fail "--mkpath did not deliver: $(find "$S/srv")"; return 1; }
+}
+
+# Option values naming DIR's root itself ("/" means DIR) stay DIR.
+t_option_dir_is_root() {
+	setup_rw
+	mkdir -p "$S/src"
+	echo v2 >"$S/src/f"
+	echo v1 >"$S/srv/f"
+	rs -a --backup --backup-dir=/ --suffix=.old "$S/src/" "$IT_HOST:sub/" ||
+		{ fail "exit $?"; return 1; }
+	[ "$(cat "$S/srv/sub/f")" = v2 ] || { fail "sub/f wrong"; return 1; }
+}
+
+run_tests t_push_missing_parent t_option_dir_is_root t_push_pull_a t_avz_delete t_partial_dir_pull t_partial_dir_push \
 	t_link_dest_existing t_link_dest_missing t_backup_dir t_backup_dir_nested \
 	t_temp_dir_existing t_temp_dir_missing t_relative_dot_pull \
 	t_files_from_pull t_files_from_push t_fifo_pull_no_hang \

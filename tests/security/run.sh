@@ -511,9 +511,11 @@ touch "$SCR/stop"; wait "$FLIPPER_PID" 2>/dev/null; FLIPPER_PID=; rm -f "$SCR/st
 if [ $bad -eq 0 ]; then
 	ok "race (rsguard only): $runs raced commands ($acc accepted), all pinned inside root"
 else
-	# BUG: a sender arg whose parent vanished between rsguard's existence
-	# check and its parent pin is spelled /proc/self/fd/ROOT/race/LEAF --
-	# "race" is left for rsync to re-resolve, i.e. through the flipped symlink.
+	# Regression (fixed in confine.c walk_parent): sender_arg() used to check
+	# the leaf, then walk again in parent_pin(); a parent component that
+	# vanished in between (mid-rename) was spelled unresolved as
+	# /proc/self/fd/ROOT/race/LEAF, and rsync re-resolved "race" itself --
+	# through the flipped-in symlink.
 	notok "race (rsguard only): $bad of $runs raced commands handed rsync an unpinned component" "$badmsg"
 fi
 
@@ -553,7 +555,7 @@ if [ $pulls -eq 0 ]; then
 elif [ $leaks -eq 0 ]; then
 	ok "race: $pulls raced pulls ($accepted completed), no outside content received"
 else
-	# BUG: same root cause as C1 -- see the argv in the message.
+	# Regression: same root cause as C1 -- see the argv in the message.
 	notok "race: outside content received in $leaks of $pulls raced pulls" "$leakmsg"
 fi
 [ "$(cat "$OUT/racedir/data.txt")" = "$SECRET" ] && [ ! -e "$OUT/racedir/pwned" ] &&
