@@ -15,7 +15,7 @@ FUZZTIME ?= 20
 
 PROG	= rsguard
 SRCS	= src/main.c src/serve.c src/cmdline.c src/braces.c src/opttab.c \
-	  src/request.c src/confine.c src/log.c src/fingerprint.c src/util.c
+	  src/request.c src/confine.c src/walk.c src/mkdirs.c src/cglob.c src/log.c src/fingerprint.c src/util.c
 LIBSRCS	= $(filter-out src/main.c,$(SRCS))
 OBJS	= $(SRCS:.c=.o)
 

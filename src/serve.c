@@ -612,7 +612,10 @@ serve_main(int argc, char **argv)
 		av = fin;
 	}
 
-	client_info(who, sizeof(who));
+	/* NB. the user lookup (NSS) costs time on every connection. */
+	who[0] = '\0';
+	if (o.logt != LOG_TO_NONE)
+		client_info(who, sizeof(who));
 	if (o.dry_run) {
 		printf("decision: accept\nmode: %s%s%s%s%s\ndir: %s\nargv:",
 		    p->ro ? "ro" : p->wo ? "wo" : "rw",

@@ -1,0 +1,299 @@
+/*
+ * walk.c - the beneath-DIR path walk and the pin table behind confine.c.
+ *
+ * MUST invariants (tests/unit/test_confine.c, tests/security/):
+ *  1. MUST resolve every component relative to a held directory fd with
+ *     openat2(RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS|RESOLVE_NO_SYMLINKS);
+ *     symlinks are followed here, one at a time, never by the kernel.
+ *  2. MUST refuse a ".." that would climb above DIR and an absolute
+ *     symlink target outside DIR ("unsafe arg"); an absolute target inside
+ *     DIR is followed from the root fd, as rrsync's realpath would.
+ *  3. MUST NOT open a FIFO, socket, device or symlink for reading: every
+ *     descriptor here is O_PATH.
+ *  4. MUST verify, through /proc/self/fd, that every pinned descriptor
+ *     still names an object under DIR, and fail closed if /proc is absent.
+ *  5. MUST NOT create anything on disk until every path of the command
+ *     has been accepted (confine_commit runs last).
+ */
+
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "confine.h"
+#include "walk.h"
+#include "util.h"
+
+#ifndef RESOLVE_NO_XDEV
+#define RESOLVE_NO_XDEV		0x01
+#define RESOLVE_NO_MAGICLINKS	0x02
+#define RESOLVE_NO_SYMLINKS	0x04
+#define RESOLVE_BENEATH		0x08
+#define RESOLVE_IN_ROOT		0x10
+#endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+
+struct rs_open_how {	/* struct open_how, for headers that lack it */
+	unsigned long long flags;
+	unsigned long long mode;
+	unsigned long long resolve;
+};
+
+static int have_openat2 = 1;
+
+
+/* Open one component (no '/') beneath dirfd, never following a link. */
+int
+cf_open_component(int dirfd, const char *name)
+{
+	struct rs_open_how how;
+	long r;
+
+	if (have_openat2) {
+		memset(&how, 0, sizeof(how));
+		how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
+		    RESOLVE_NO_SYMLINKS;
+		r = syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+		if (r >= 0 || errno != ENOSYS)
+			return (int)r;
+		have_openat2 = 0;
+	}
+	/* NB. a single component with O_NOFOLLOW cannot leave dirfd. */
+	return openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+}
+
+int
+confine_init(struct confine *c, const char *dir, const char **errstr)
+{
+	struct stat st;
+
+	memset(c, 0, sizeof(*c));
+	c->placeholder = -1;
+	c->dir = dir;
+	c->dirlen = strlen(dir);
+	c->rootfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->rootfd == -1 || fstat(c->rootfd, &st) == -1 ||
+	    !S_ISDIR(st.st_mode)) {
+		*errstr = "Restricted directory does not exist!";
+		return -1;
+	}
+	return 0;
+}
+
+/* Is the object behind fd still at DIR or beneath it? */
+int
+cf_under_dir(struct confine *c, int fd)
+{
+	char link[64], buf[PATH_MAX + 1];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((n = readlink(link, buf, sizeof(buf) - 1)) == -1)
+		return -1;
+	buf[n] = '\0';
+	if (c->dirlen == 1)	/* DIR is "/" */
+		return buf[0] == '/';
+	return strncmp(buf, c->dir, c->dirlen) == 0 &&
+	    (buf[c->dirlen] == '\0' || buf[c->dirlen] == '/');
+}
+
+char *
+cf_errf(const char *fmt, const char *orig, const char *detail)
+{
+	char *p;
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	p = xasprintf(fmt, orig, detail ? detail : "");
+#pragma GCC diagnostic pop
+	return p;
+}
+
+/*
+ * Walk `rel' from the root fd.  On success *fdp is an O_PATH fd of the
+ * object reached (the symlink itself when !follow_last).  When a
+ * component is missing, *fdp is the deepest directory reached and *rest
+ * the unresolved remainder (malloc'd).  Returns 0, or -1 with *errmsg.
+ */
+int
+cf_walk(struct confine *c, const char *orig, const char *rel, int follow_last,
+    int *fdp, char **rest, char **errmsg)
+{
+	int stack[MAX_DEPTH_WALK], depth = 0, nlinks = 0, fd, i;
+	char *todo, *comp, *next, *ntodo, target[PATH_MAX + 1];
+	struct stat st;
+	ssize_t n;
+	size_t tl;
+
+	*fdp = -1;
+	*rest = NULL;
+	todo = xstrdup(rel);
+	stack[0] = -1;		/* -1 stands for the root fd (not owned) */
+	comp = todo;
+	for (;;) {
+		while (*comp == '/')
+			comp++;
+		if (*comp == '\0')
+			break;
+		next = strchr(comp, '/');
+		if (next != NULL)
+			*next++ = '\0';
+		else
+			next = comp + strlen(comp);
+		if (strcmp(comp, ".") == 0) {
+			comp = next;
+			continue;
+		}
+		if (strcmp(comp, "..") == 0) {
+			if (depth == 0) {
+				*errmsg = cf_errf("unsafe arg: %s%s", orig, NULL);
+				goto fail;
+			}
+			close(stack[depth--]);
+			comp = next;
+			continue;
+		}
+		fd = cf_open_component(depth ? stack[depth] : c->rootfd, comp);
+		if (fd == -1) {
+			if (errno == ENOENT) {
+				/* Keep the rest for the caller to create. */
+				if (*next != '\0')
+					*rest = xasprintf("%s/%s", comp, next);
+				else
+					*rest = xstrdup(comp);
+				break;
+			}
+			*errmsg = cf_errf("post-realpath open failed (race "
+			    "detected): %s %s", orig, strerror(errno));
+			goto fail;
+		}
+		if (fstat(fd, &st) == -1) {
+			close(fd);
+			*errmsg = cf_errf("post-pin stat failed (race?): %s %s",
+			    orig, strerror(errno));
+			goto fail;
+		}
+		if (S_ISLNK(st.st_mode) && (*next != '\0' || follow_last)) {
+			n = readlinkat(fd, "", target, sizeof(target) - 1);
+			close(fd);
+			if (n <= 0 || ++nlinks > MAX_SYMLINKS) {
+				*errmsg = cf_errf("post-realpath open failed "
+				    "(race detected): %s %s", orig,
+				    strerror(n <= 0 ? errno : ELOOP));
+				goto fail;
+			}
+			target[n] = '\0';
+			if (target[0] == '/') {
+				tl = c->dirlen == 1 ? 0 : c->dirlen;
+				if (strncmp(target, c->dir, tl) != 0 ||
+				    (target[tl] != '\0' && target[tl] != '/')) {
+					*errmsg = cf_errf("unsafe arg: %s%s", orig,
+					    NULL);
+					goto fail;
+				}
+				/* In-tree absolute link: restart at root. */
+				while (depth > 0)
+					close(stack[depth--]);
+				ntodo = xasprintf("%s/%s", target + tl, next);
+			} else
+				ntodo = xasprintf("%s/%s", target, next);
+			free(todo);
+			todo = comp = ntodo;
+			continue;
+		}
+		if (*next != '\0' && !S_ISDIR(st.st_mode)) {
+			close(fd);
+			*errmsg = cf_errf("post-realpath open failed (race "
+			    "detected): %s %s", orig, strerror(ENOTDIR));
+			goto fail;
+		}
+		if (depth + 1 >= MAX_DEPTH_WALK) {
+			close(fd);
+			*errmsg = cf_errf("path is too deep: %s%s", orig, NULL);
+			goto fail;
+		}
+		stack[++depth] = fd;
+		comp = next;
+	}
+	/* Hand back the top; close the rest of the stack. */
+	if (depth == 0)
+		fd = fcntl(c->rootfd, F_DUPFD_CLOEXEC, 3);
+	else
+		fd = stack[depth--];
+	for (i = depth; i > 0; i--)
+		close(stack[i]);
+	free(todo);
+	if (fd == -1) {
+		*errmsg = cf_errf("unable to pin path: %s %s", orig,
+		    strerror(errno));
+		free(*rest);
+		*rest = NULL;
+		return -1;
+	}
+	if (*rest != NULL && strstr(*rest, "..") != NULL &&
+	    (strncmp(*rest, "../", 3) == 0 || strstr(*rest, "/../") ||
+	    strcmp(*rest, "..") == 0 ||
+	    (strlen(*rest) > 2 && strcmp(*rest + strlen(*rest) - 3, "/..") == 0))) {
+		close(fd);
+		free(*rest);
+		*rest = NULL;
+		*errmsg = cf_errf("unsafe arg: %s%s", orig, NULL);
+		return -1;
+	}
+	if (cf_under_dir(c, fd) != 1) {
+		close(fd);
+		free(*rest);
+		*rest = NULL;
+		*errmsg = cf_errf("post-pin path escaped tree (race?): %s%s",
+		    orig, NULL);
+		return -1;
+	}
+	*fdp = fd;
+	return 0;
+ fail:
+	while (depth > 0)
+		close(stack[depth--]);
+	free(todo);
+	return -1;
+}
+
+/* Keep fd for rsync; returns the number to spell, deduplicating dirs. */
+int
+cf_pin(struct confine *c, int fd)
+{
+	struct stat st;
+	int i;
+
+	if (fstat(fd, &st) == -1)
+		fatal("fstat of pinned path: %s", strerror(errno));
+	if (S_ISDIR(st.st_mode)) {
+		for (i = 0; i < c->npins; i++) {
+			if (c->pin_dev[i] == st.st_dev &&
+			    c->pin_ino[i] == st.st_ino) {
+				close(fd);
+				return c->pins[i];
+			}
+		}
+	}
+	if (c->npins >= MAX_PINS)
+		fatal("too many paths to pin");
+	c->pins[c->npins] = fd;
+	c->pin_dev[c->npins] = st.st_dev;
+	c->pin_ino[c->npins] = st.st_ino;
+	c->npins++;
+	return fd;
+}
+

@@ -1,0 +1,30 @@
+/*
+ * walk.h - internal to the confine module (confine.c, cglob.c,
+ * mkdirs.c): the descriptor walk beneath DIR and the pin table.
+ */
+#ifndef RSGUARD_WALK_H
+#define RSGUARD_WALK_H
+
+#include "confine.h"
+
+/* Open one component (no '/') beneath dirfd, O_PATH, never following. */
+int	 cf_open_component(int dirfd, const char *name);
+/* 1 if fd still names DIR or something beneath it, 0 if not, -1 error. */
+int	 cf_under_dir(struct confine *, int fd);
+/* Format a refusal: fmt has two %s, orig and detail (may be NULL). */
+char	*cf_errf(const char *fmt, const char *orig, const char *detail)
+	    __attribute__((format(printf, 1, 0)));
+/*
+ * Walk rel from the root fd (see walk.c).  On success *fdp is an O_PATH
+ * fd of the object reached; when a component is missing, *fdp is the
+ * deepest directory reached and *rest the unresolved remainder.
+ */
+int	 cf_walk(struct confine *, const char *orig, const char *rel,
+	    int follow_last, int *fdp, char **rest, char **errmsg);
+/* Keep fd for rsync; returns the number to spell (dirs deduplicated). */
+int	 cf_pin(struct confine *, int fd);
+/* Queue a directory for confine_commit; takes ownership of fd, rest. */
+int	 cf_defer(struct confine *, enum role, int fd, char *rest,
+	    const char *orig, const char *suffix, char **out);
+
+#endif
