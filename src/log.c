@@ -38,7 +38,9 @@ log_open(enum log_target t, const char *path, const char **errstr)
 	logfd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
 	    O_CLOEXEC | O_NONBLOCK, 0600);
 	if (logfd == -1) {
+		/* ENXIO: a FIFO without a reader (O_NONBLOCK). */
 		*errstr = errno == ELOOP ? "log file is a symlink" :
+		    errno == ENXIO ? "log file is not a regular file" :
 		    "cannot open log file";
 		target = LOG_TO_NONE;
 		return -1;

@@ -47,13 +47,17 @@ effective_type(const struct policy *p, int am_sender, const char *name,
 		*t = ARG_DISABLED;
 	/*
 	 * Stricter than rrsync.  -no-del: when receiving, --force removes
-	 * non-empty directories in the way and a backup published onto an
-	 * existing name deletes what was there.  -wo: --append(-verify) and
-	 * a checksum comparison answer "is this what you hold?" about files
-	 * the client may not read.
+	 * non-empty directories in the way, a backup published onto an
+	 * existing name deletes what was there, and a partial dir (also the
+	 * one --delay-updates uses) has its files consumed and removed --
+	 * files the client can pick among those already in DIR.  -wo:
+	 * --append(-verify) and a checksum comparison answer "is this what
+	 * you hold?" about files the client may not read.
 	 */
 	if (p->no_del && !am_sender && (strcmp(name, "force") == 0 ||
-	    strcmp(name, "backup-dir") == 0))
+	    strcmp(name, "backup-dir") == 0 ||
+	    strcmp(name, "partial-dir") == 0 ||
+	    strcmp(name, "delay-updates") == 0))
 		*t = ARG_DISABLED;
 	if (p->wo && strcmp(name, "append") == 0)
 		*t = ARG_DISABLED;

@@ -114,6 +114,10 @@ static const struct {
 	{ P_NODEL, "--force . x", DIS("--force") },
 	{ P_NODEL, "-vb . x", DIS("-b") },
 	{ P_NODEL, "--backup-dir=b . x", DIS("--backup-dir") },
+	{ P_NODEL, "--partial-dir=.p . x", DIS("--partial-dir") },
+	{ P_NODEL, "--partial-dir .p . x", DIS("--partial-dir") },
+	{ P_NODEL, "--delay-updates . x", DIS("--delay-updates") },
+	{ P_NODEL, "--sender --partial-dir=.p --delay-updates . x", NULL },
 	{ P_NODEL, "--sender --force -vb . x", NULL },	/* a pull */
 	{ P_SUB, "-vc --append --force -b . x", NULL },
 	{ P_SUB, "-v --sender . x", DIS("--sender") },
