@@ -11,11 +11,13 @@ CC	?= cc
 CLANG	?= clang
 WERROR	?= $(if $(CI),-Werror,)
 FUZZTIME ?= 20
+# Libraries for the client commands, linked statically so that the serve
+# path loads nothing but libc.
+LIBS	?=
 # ---------------------------------------------------------------------------
 
 PROG	= rsguard
-SRCS	= src/main.c src/serve.c src/cmdline.c src/braces.c src/opttab.c \
-	  src/request.c src/confine.c src/walk.c src/mkdirs.c src/cglob.c src/log.c src/fingerprint.c src/util.c
+SRCS	= $(sort $(wildcard src/*.c))
 LIBSRCS	= $(filter-out src/main.c,$(SRCS))
 OBJS	= $(SRCS:.c=.o)
 
@@ -33,19 +35,19 @@ ALLCFLAGS = -std=c11 -D_GNU_SOURCE -DRSYNC_PATH='"$(RSYNC)"' $(WARN) $(WERROR) \
 	  $(HARD) $(CFLAGS) -MMD -MP
 ALLLDFLAGS = $(LDH) $(LDFLAGS)
 
-UNIT	= cmdline braces opttab request confine log fingerprint
+UNIT	= $(sort $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c)))
 UNITBIN	= $(UNIT:%=tests/unit/test_%)
 
 all: $(PROG)
 
 $(PROG): $(OBJS)
-	$(CC) $(ALLCFLAGS) -o $@ $(OBJS) $(ALLLDFLAGS)
+	$(CC) $(ALLCFLAGS) -o $@ $(OBJS) $(ALLLDFLAGS) $(LIBS)
 
 %.o: %.c
 	$(CC) $(ALLCFLAGS) -c -o $@ $<
 
 tests/unit/test_%: tests/unit/test_%.c $(LIBSRCS) tests/unit/test.h
-	$(CC) $(ALLCFLAGS) -Isrc -o $@ $< $(LIBSRCS) $(ALLLDFLAGS)
+	$(CC) $(ALLCFLAGS) -Isrc -o $@ $< $(LIBSRCS) $(ALLLDFLAGS) $(LIBS)
 
 unit: $(UNITBIN)
 	@set -e; for t in $(UNITBIN); do ./$$t; done
@@ -71,14 +73,14 @@ ASANFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Isrc -fno-omit-frame-pointer \
 	  -fsanitize=address,undefined -fno-sanitize-recover=all
 asan: $(LIBSRCS)
 	@set -e; for m in $(UNIT); do \
-	  $(CLANG) $(ASANFLAGS) -o tests/unit/asan_test_$$m tests/unit/test_$$m.c $(LIBSRCS); \
+	  $(CLANG) $(ASANFLAGS) -o tests/unit/asan_test_$$m tests/unit/test_$$m.c $(LIBSRCS) $(LIBS); \
 	  ./tests/unit/asan_test_$$m; done
 
-FUZZERS	= tests/fuzz/fuzz_cmdline tests/fuzz/fuzz_request
+FUZZERS	= $(sort $(patsubst %.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
 tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIBSRCS)
 	$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -Isrc \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  -o $@ $< $(LIBSRCS)
+	  -o $@ $< $(LIBSRCS) $(LIBS)
 
 fuzz: $(FUZZERS)
 	@set -e; for f in $(FUZZERS); do \

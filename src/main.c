@@ -3,25 +3,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "serve.h"
+#include "commands.h"
 #include "util.h"
+
+static const struct command {
+	const char	*name;
+	int		(*fn)(int, char **);
+	const char	*what;
+} commands[] = {
+	{ "serve",	serve_main,
+	    "the SSH forced command: a confined, stricter rrsync" },
+};
 
 static void
 usage(int status)
 {
 	FILE *f = status ? stderr : stdout;
+	size_t i;
 
-	fprintf(f,
-"usage: rsguard COMMAND [ARGS...]\n"
-"\n"
-"Secure unattended mirroring with rsync over SSH.\n"
-"\n"
-"commands:\n"
-"  serve    the SSH forced command: a confined, stricter rrsync\n"
-"           (see \"rsguard serve -h\"; also run as \"rrsync\")\n"
-"  help     this text\n"
-"\n"
-"See rsguard(1).\n");
+	fprintf(f, "usage: rsguard COMMAND [ARGS...]\n\n"
+	    "Secure unattended mirroring with rsync over SSH.\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
+	fprintf(f, "  %-10s %s\n", "help", "this text");
+	fprintf(f, "\n\"rsguard COMMAND -h\" describes a command; "
+	    "see rsguard(1).\n");
 	exit(status);
 }
 
@@ -29,6 +35,7 @@ int
 main(int argc, char **argv)
 {
 	const char *base;
+	size_t i;
 
 	base = argv[0] ? strrchr(argv[0], '/') : NULL;
 	base = base ? base + 1 : argv[0] ? argv[0] : "rsguard";
@@ -39,13 +46,14 @@ main(int argc, char **argv)
 	}
 	if (argc < 2)
 		usage(1);
-	if (strcmp(argv[1], "serve") == 0)
-		return serve_main(argc - 1, argv + 1);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0)
 		usage(0);
 	if (strcmp(argv[1], "--version") == 0) {
-		printf("rsguard 0.1.0\n");
+		printf("rsguard %s\n", RSGUARD_VERSION);
 		return 0;
 	}
 	fprintf(stderr, "rsguard: error: unknown command \"%s\"\n", argv[1]);

@@ -41,13 +41,14 @@
 #include "fingerprint.h"
 #include "log.h"
 #include "request.h"
+#include "commands.h"
 #include "serve.h"
 #include "util.h"
 
 #ifndef RSYNC_PATH
 #define RSYNC_PATH "/usr/bin/rsync"
 #endif
-#define RSGUARD_VERSION_STR "0.1.0"
+
 
 struct serve_opts {
 	struct policy	 pol;
@@ -142,7 +143,7 @@ parse_args(int argc, char **argv, struct serve_opts *o)
 		    strcmp(a, "--help") == 0)
 			serve_usage(0);
 		else if (strcmp(a, "--version") == 0) {
-			printf("rsguard %s\n", RSGUARD_VERSION_STR);
+			printf("rsguard %s\n", RSGUARD_VERSION);
 			exit(0);
 		} else if (strncmp(a, "--rsync=", 8) == 0) {
 			o->rsync = a + 8;

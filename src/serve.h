@@ -2,7 +2,6 @@
 #ifndef RSGUARD_SERVE_H
 #define RSGUARD_SERVE_H
 
-int	 serve_main(int, char **);
 void	 serve_usage(int);
 
 #endif

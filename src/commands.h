@@ -1,0 +1,9 @@
+/* commands.h - the subcommands main() dispatches to. */
+#ifndef RSGUARD_COMMANDS_H
+#define RSGUARD_COMMANDS_H
+
+#define RSGUARD_VERSION	"0.1.0"
+
+int	 serve_main(int, char **);
+
+#endif
