@@ -102,11 +102,11 @@ install: $(PROG)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(PROG) $(DESTDIR)$(BINDIR)/$(PROG)
 	ln -sf $(BINDIR)/$(PROG) $(DESTDIR)$(LIBEXECDIR)/rrsync
-	install -m 0644 man/rsguard.1 $(DESTDIR)$(MANDIR)/man1/rsguard.1
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/$(PROG) $(DESTDIR)$(LIBEXECDIR)/rrsync \
-	  $(DESTDIR)$(MANDIR)/man1/rsguard.1
+	rm -f $(DESTDIR)$(BINDIR)/$(PROG) $(DESTDIR)$(LIBEXECDIR)/rrsync
+	for m in man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$${m#man/}; done
 
 clean-objs:
 	rm -f $(OBJS) $(OBJS:.o=.d)

@@ -1,0 +1,231 @@
+/*
+ * spawn.c - fork/exec/wait with captured output and a time limit, for
+ * the client commands.  The forced-command path does not use this.
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spawn.h"
+#include "util.h"
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Append what is readable on fd to *buf; 0 at EOF, 1 if more may come. */
+static int
+drain(int fd, char **buf, size_t *len, size_t *cap)
+{
+	char tmp[8192], *nb;
+	ssize_t n;
+
+	n = read(fd, tmp, sizeof(tmp));
+	if (n == -1)
+		return errno == EINTR || errno == EAGAIN ? 1 : 0;
+	if (n == 0)
+		return 0;
+	if (*len + (size_t)n + 1 > *cap && *len < MAX_CAPTURE) {
+		*cap = *len + (size_t)n + 1 + 4096;
+		nb = xreallocarray(*buf, *cap, 1);
+		*buf = nb;
+	}
+	if (*len + (size_t)n + 1 <= *cap) {
+		memcpy(*buf + *len, tmp, (size_t)n);
+		*len += (size_t)n;
+		(*buf)[*len] = '\0';
+	}
+	return 1;
+}
+
+/* A writable copy for execvpe (which wants char *const[]). */
+static char **
+copyv(const char *const v[])
+{
+	size_t n = 0, i;
+	char **c;
+
+	while (v[n] != NULL)
+		n++;
+	c = xcalloc(n + 1, sizeof(*c));
+	for (i = 0; i < n; i++)
+		c[i] = xstrdup(v[i]);
+	return c;
+}
+
+static void
+freev(char **v)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+int
+spawn_run(const char *const argv[], const char *const envp[],
+    const char *input, int timeout, int flags, struct spawn_result *r)
+{
+	char **av = copyv(argv), **ev = envp ? copyv(envp) : NULL;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	size_t ocap = 0, ecap = 0, ilen = input ? strlen(input) : 0, ioff = 0;
+	long long deadline = 0, killat = 0;
+	struct pollfd pf[3];
+	int status, nfd, i, devnull, term = 0;
+	pid_t pid, w;
+	ssize_t n;
+
+	memset(r, 0, sizeof(*r));
+	r->status = -1;
+	if ((input != NULL && pipe2(in, O_CLOEXEC) == -1) ||
+	    ((flags & SPAWN_OUT) && pipe2(out, O_CLOEXEC) == -1) ||
+	    ((flags & SPAWN_ERR) && pipe2(err, O_CLOEXEC) == -1))
+		goto fail;
+	if ((pid = fork()) == -1)
+		goto fail;
+	if (pid == 0) {
+		(void)setpgid(0, 0);
+		devnull = open("/dev/null", O_RDWR);
+		if (dup2(input ? in[0] : devnull, 0) == -1 ||
+		    ((flags & SPAWN_OUT) && dup2(out[1], 1) == -1) ||
+		    ((flags & SPAWN_ERR) && dup2(err[1], 2) == -1) ||
+		    ((flags & SPAWN_QUIET_ERR) && dup2(devnull, 2) == -1))
+			_exit(127);
+		signal(SIGPIPE, SIG_DFL);
+		if (ev != NULL)
+			execvpe(av[0], av, ev);
+		else
+			execvp(av[0], av);
+		_exit(127);
+	}
+	(void)setpgid(pid, pid);	/* both sides: no race with kill(-pid) */
+	if (in[0] != -1)
+		close(in[0]);
+	if (out[1] != -1)
+		close(out[1]);
+	if (err[1] != -1)
+		close(err[1]);
+	in[0] = out[1] = err[1] = -1;
+	if (in[1] != -1)
+		fcntl(in[1], F_SETFL, O_NONBLOCK);
+	if (timeout > 0)
+		deadline = now_ms() + (long long)timeout * 1000;
+	for (;;) {
+		nfd = 0;
+		if (in[1] != -1) {
+			pf[nfd].fd = in[1];
+			pf[nfd++].events = POLLOUT;
+		}
+		if (out[0] != -1) {
+			pf[nfd].fd = out[0];
+			pf[nfd++].events = POLLIN;
+		}
+		if (err[0] != -1) {
+			pf[nfd].fd = err[0];
+			pf[nfd++].events = POLLIN;
+		}
+		if (nfd == 0)
+			break;
+		if (poll(pf, (nfds_t)nfd, 200) == -1 && errno != EINTR)
+			break;
+		for (i = 0; i < nfd; i++) {
+			if (pf[i].revents == 0)
+				continue;
+			if (pf[i].fd == in[1]) {
+				n = write(in[1], input + ioff, ilen - ioff);
+				if (n > 0)
+					ioff += (size_t)n;
+				if ((n == -1 && errno != EAGAIN) ||
+				    ioff == ilen) {
+					close(in[1]);
+					in[1] = -1;
+				}
+			} else if (pf[i].fd == out[0]) {
+				if (!drain(out[0], &r->out, &r->outlen, &ocap)) {
+					close(out[0]);
+					out[0] = -1;
+				}
+			} else if (!drain(err[0], &r->err, &r->errlen, &ecap)) {
+				close(err[0]);
+				err[0] = -1;
+			}
+		}
+		if (deadline && now_ms() >= deadline && !term) {
+			r->timed_out = term = 1;
+			kill(-pid, SIGTERM);
+			killat = now_ms() + 5000;
+		}
+		if (killat && now_ms() >= killat) {
+			kill(-pid, SIGKILL);
+			killat = 0;
+		}
+	}
+	/* Outputs closed; the child may still run (or hang). */
+	for (;;) {
+		w = waitpid(pid, &status, deadline || killat ? WNOHANG : 0);
+		if (w == pid || (w == -1 && errno != EINTR))
+			break;
+		if (deadline && now_ms() >= deadline && !term) {
+			r->timed_out = term = 1;
+			kill(-pid, SIGTERM);
+			killat = now_ms() + 5000;
+		}
+		if (killat && now_ms() >= killat) {
+			kill(-pid, SIGKILL);
+			killat = 0;
+		}
+		usleep(20000);
+	}
+	if (w == pid) {
+		if (WIFEXITED(status))
+			r->status = WEXITSTATUS(status);
+		else if (WIFSIGNALED(status))
+			r->status = 128 + WTERMSIG(status);
+	}
+	for (i = 0; i < 2; i++) {
+		if (in[i] != -1)
+			close(in[i]);
+		if (out[i] != -1)
+			close(out[i]);
+		if (err[i] != -1)
+			close(err[i]);
+	}
+	freev(av);
+	freev(ev);
+	return 0;
+ fail:
+	for (i = 0; i < 2; i++) {
+		if (in[i] != -1)
+			close(in[i]);
+		if (out[i] != -1)
+			close(out[i]);
+		if (err[i] != -1)
+			close(err[i]);
+	}
+	freev(av);
+	freev(ev);
+	return -1;
+}
+
+void
+spawn_free(struct spawn_result *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}

@@ -1,0 +1,32 @@
+/* spawn.h - run a helper program (ssh-keygen, ssh, rsync) with a time limit. */
+#ifndef RSGUARD_SPAWN_H
+#define RSGUARD_SPAWN_H
+
+#include <stddef.h>
+
+#define MAX_CAPTURE	(1024 * 1024)	/* bytes kept of each output */
+#define SPAWN_OUT	0x01	/* capture stdout (else inherited) */
+#define SPAWN_ERR	0x02	/* capture stderr (else inherited) */
+#define SPAWN_QUIET_ERR	0x04	/* send stderr to /dev/null */
+
+struct spawn_result {
+	int	 status;	/* exit status, 128+signal, or -1 */
+	int	 timed_out;	/* killed at the time limit */
+	char	*out;		/* NUL-terminated captures (may be NULL) */
+	size_t	 outlen;
+	char	*err;
+	size_t	 errlen;
+};
+
+/*
+ * Run argv (argv[0] searched in PATH) in its own process group.  `input'
+ * (may be NULL) is written to its stdin, which is /dev/null otherwise.
+ * envp NULL inherits the environment.  With timeout > 0 seconds the whole
+ * process group gets SIGTERM at the limit and SIGKILL 5 s later.  Returns
+ * 0 when the program ran (see r->status), -1 if it could not be started.
+ */
+int	 spawn_run(const char *const argv[], const char *const envp[],
+	    const char *input, int timeout, int flags, struct spawn_result *r);
+void	 spawn_free(struct spawn_result *);
+
+#endif
