@@ -5,5 +5,7 @@
 #define RSGUARD_VERSION	"0.1.0"
 
 int	 serve_main(int, char **);
+int	 showcmd_main(int, char **);
+int	 check_main(int, char **);
 
 #endif

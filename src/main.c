@@ -13,6 +13,10 @@ static const struct command {
 } commands[] = {
 	{ "serve",	serve_main,
 	    "the SSH forced command: a confined, stricter rrsync" },
+	{ "showcmd",	showcmd_main,
+	    "print the rsync server command an rsync command line sends" },
+	{ "check",	check_main,
+	    "prove from the client that a key works and is restricted" },
 };
 
 static void
