@@ -1,0 +1,241 @@
+/*
+ * check.c - "rsguard check [--key KEY] USER@HOST": the client-side proof
+ * that a key works and is restricted.  With that key only, the "true"
+ * probe must succeed, and a shell, "id" and a TCP forward must all be
+ * refused.
+ *
+ * MUST invariants (tests/integration/test_pin.sh):
+ *  1. MUST authenticate with the given key only: IdentitiesOnly=yes,
+ *     IdentityAgent=none and BatchMode=yes come before any -o of the
+ *     user's, and ssh keeps the first value it is given.
+ *  2. MUST count a test as passed only on positive evidence of a
+ *     refusal; an ssh that failed (exit 255) or timed out is a FAIL.
+ *  3. MUST time-bound every ssh it runs.
+ */
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "spawn.h"
+#include "util.h"
+
+#define CHECK_TIMEOUT	20	/* seconds for one ssh */
+#define MAX_CHECK_OPTS	64	/* -o options accepted */
+/* Where the forward would go; sshd's answer is all that matters. */
+#define CHECK_FWD	"127.0.0.1:65534"
+
+static const char *base[2 * MAX_CHECK_OPTS + 24];
+static int nbase, npass, nfail;
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	FILE *f = status ? stderr : stdout;
+
+	fprintf(f,
+"usage: rsguard check [--key KEY] [-p PORT] [-o SSH_OPTION]... USER@HOST\n"
+"\n"
+"Proves from the client that a key works and is restricted: with that key\n"
+"only (IdentitiesOnly=yes, IdentityAgent=none, BatchMode=yes) the \"true\"\n"
+"probe must exit 0, and a shell, \"id\" and a TCP forward (ssh -W) must\n"
+"all be refused.  One PASS or FAIL line per test, then a summary; the exit\n"
+"status is 0 only if every test passed.\n"
+"\n"
+"  --key KEY        the private key to use (default: ssh's own choice)\n"
+"  -p PORT          the server's port\n"
+"  -o SSH_OPTION    an extra ssh option, e.g. -o UserKnownHostsFile=F\n"
+"  -h, --help       this help\n"
+"See rsguard-check(1).\n");
+	exit(status);
+}
+
+static void
+report(int ok, const char *name, const char *what, const char *detail)
+{
+	char d[128];
+	size_t i;
+
+	/* First line of the remote's words, printable, bounded. */
+	snprintf(d, sizeof(d), "%s", detail ? detail : "");
+	d[strcspn(d, "\r\n")] = '\0';
+	for (i = 0; d[i] != '\0'; i++)
+		if ((unsigned char)d[i] < 0x20 || (unsigned char)d[i] >= 0x7f)
+			d[i] = '?';
+	printf("%s  %-8s %s%s%s\n", ok ? "PASS" : "FAIL", name, what,
+	    d[0] ? ": " : "", d);
+	fflush(stdout);
+	if (ok)
+		npass++;
+	else
+		nfail++;
+}
+
+/* Run ssh with the base options plus extra words; 0 or -1. */
+static int
+run(const char *const extra[], struct spawn_result *r)
+{
+	const char *av[sizeof(base) / sizeof(base[0]) + 8];
+	int i, n;
+
+	for (n = 0; n < nbase; n++)
+		av[n] = base[n];
+	for (i = 0; extra[i] != NULL; i++)
+		av[n++] = extra[i];
+	av[n] = NULL;
+	return spawn_run(av, NULL, NULL, CHECK_TIMEOUT, SPAWN_OUT | SPAWN_ERR,
+	    r);
+}
+
+static const char *
+why(const struct spawn_result *r)
+{
+	if (r->errlen > 0)
+		return r->err;
+	return r->outlen > 0 ? r->out : "";
+}
+
+/* Could not tell: ssh itself failed or hung (MUST 2). */
+static int
+inconclusive(const char *name, const struct spawn_result *r)
+{
+	if (r->timed_out)
+		report(0, name, "cannot tell: ssh timed out", NULL);
+	else if (r->status == 255 || r->status < 0)
+		report(0, name, "cannot tell: ssh failed", why(r));
+	else
+		return 0;
+	return 1;
+}
+
+static void
+t_probe(const char *dest)
+{
+	const char *x[] = { dest, "true", NULL };
+	struct spawn_result r;
+
+	if (run(x, &r) == -1)
+		err(1, "cannot run ssh");
+	if (r.status == 0 && !r.timed_out)
+		report(1, "probe", "\"true\" exits 0: the key is accepted",
+		    NULL);
+	else if (!inconclusive("probe", &r))
+		report(0, "probe", "\"true\" failed", why(&r));
+	spawn_free(&r);
+}
+
+/* A command that must not run: marker in its output means it did. */
+static void
+t_refused(const char *dest, const char *name, const char *cmd,
+    const char *marker)
+{
+	const char *x[] = { dest, cmd, NULL };
+	struct spawn_result r;
+
+	if (run(x, &r) == -1)
+		err(1, "cannot run ssh");
+	if (r.out != NULL && strstr(r.out, marker) != NULL)
+		report(0, name, "it ran", strstr(r.out, marker));
+	else if (!inconclusive(name, &r))
+		report(1, name, "refused", why(&r));
+	spawn_free(&r);
+}
+
+/*
+ * ssh -W opens a direct-tcpip channel at once, the channel -L uses, with
+ * no listener and no second connection to arrange.  sshd answers
+ * "administratively prohibited" when forwarding is not permitted, and
+ * tries the connection (and reports its result) when it is.
+ */
+static void
+t_forward(const char *dest)
+{
+	const char *x[] = { "-W", CHECK_FWD, dest, NULL };
+	struct spawn_result r;
+
+	if (run(x, &r) == -1)
+		err(1, "cannot run ssh");
+	if (r.err != NULL && strstr(r.err, "administratively prohibited"))
+		report(1, "forward", "refused",
+		    strstr(r.err, "administratively prohibited"));
+	else if (r.err != NULL && strstr(r.err, "open failed") != NULL)
+		report(0, "forward", "allowed (sshd tried to connect)",
+		    strstr(r.err, "open failed"));
+	else if (!inconclusive("forward", &r))
+		report(0, "forward", "allowed: the channel to " CHECK_FWD
+		    " was opened", NULL);
+	spawn_free(&r);
+}
+
+int
+check_main(int argc, char **argv)
+{
+	const char *key = NULL, *port = NULL, *dest = NULL;
+	const char *opts[MAX_CHECK_OPTS];
+	int i, nopts = 0;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+			usage(0);
+		else if (strncmp(a, "--key=", 6) == 0)
+			key = a + 6;
+		else if (strcmp(a, "--key") == 0 && i + 1 < argc)
+			key = argv[++i];
+		else if (strcmp(a, "-p") == 0 && i + 1 < argc)
+			port = argv[++i];
+		else if (strcmp(a, "-o") == 0 && i + 1 < argc) {
+			if (nopts == MAX_CHECK_OPTS)
+				errx(1, "too many -o options");
+			opts[nopts++] = argv[++i];
+		} else if (a[0] == '-')
+			errx(1, "unknown option %s (see \"rsguard check -h\")",
+			    a);
+		else if (dest != NULL)
+			errx(1, "only one USER@HOST may be given");
+		else
+			dest = a;
+	}
+	if (dest == NULL)
+		usage(1);
+
+	/* MUST 1: ours first, since ssh keeps the first value it sees. */
+	base[nbase++] = "ssh";
+	base[nbase++] = "-T";
+	base[nbase++] = "-o";
+	base[nbase++] = "IdentitiesOnly=yes";
+	base[nbase++] = "-o";
+	base[nbase++] = "IdentityAgent=none";
+	base[nbase++] = "-o";
+	base[nbase++] = "BatchMode=yes";
+	base[nbase++] = "-o";
+	base[nbase++] = "PasswordAuthentication=no";
+	base[nbase++] = "-o";
+	base[nbase++] = "KbdInteractiveAuthentication=no";
+	/* The forward's refusal is reported at the INFO level. */
+	base[nbase++] = "-o";
+	base[nbase++] = "LogLevel=INFO";
+	for (i = 0; i < nopts; i++) {
+		base[nbase++] = "-o";
+		base[nbase++] = opts[i];
+	}
+	base[nbase++] = "-o";
+	base[nbase++] = "ConnectTimeout=15";
+	if (key != NULL) {
+		base[nbase++] = "-i";
+		base[nbase++] = key;
+	}
+	if (port != NULL) {
+		base[nbase++] = "-p";
+		base[nbase++] = port;
+	}
+
+	t_probe(dest);
+	t_refused(dest, "shell", "sh -c 'echo RSG-SHELL-$$'", "RSG-SHELL-");
+	t_refused(dest, "id", "id", "uid=");
+	t_forward(dest);
+	printf("check: %d passed, %d failed%s\n", npass, nfail,
+	    nfail ? "" : ": the key works and is restricted");
+	return nfail ? 1 : 0;
+}
