@@ -58,10 +58,13 @@ struct serve_opts {
 	int		 allow_home;
 	int		 dry_run;
 	const char	*dirarg;
+	const char	*exact;		/* the one command allowed, or NULL */
 };
 
 static const char *prog = "rsguard";
 static char cmd_for_log[MAX_LOG_FIELD * 4 + 8];
+
+#define EXACT_CONTEXT	24	/* bytes shown each side of a difference */
 
 void
 serve_usage(int status)
@@ -70,8 +73,8 @@ serve_usage(int status)
 
 	fprintf(f,
 "usage: rsguard serve [--rsync=PATH] [--log=syslog|none|FILE] [--allow-home]\n"
-"                     [--dry-run] [-ro|-wo] [-munge] [-absolute] [-no-del]\n"
-"                     [-no-lock] [-no-overwrite] DIR\n"
+"                     [--dry-run] [--exact=CMD] [-ro|-wo] [-munge] [-absolute]\n"
+"                     [-no-del] [-no-lock] [-no-overwrite] DIR\n"
 "\n"
 "The forced command for an authorized_keys line:\n"
 "  restrict,command=\"rsguard serve -ro /srv/backup\" ssh-ed25519 AAAA...\n"
@@ -92,26 +95,66 @@ serve_usage(int status)
 "  --log=WHERE     syslog (default), none, or an absolute FILE path\n"
 "  --allow-home    serve a writable DIR that holds ~/.ssh or shell rc files\n"
 "  --dry-run       print the decision and the rsync argv; run nothing\n"
+"  --exact=CMD     allow only this exact command (byte for byte; see\n"
+"                  \"rsguard showcmd\"), still checked and confined as\n"
+"                  usual; the \"true\" probe stays allowed\n"
 "  -h, --help      this help;  --version  the version\n"
 "See rsguard(1).\n", RSYNC_PATH);
 	exit(status);
 }
 
-/* Refuse: terse message to the client, detail to the log, exit 1. */
+/*
+ * Refuse: terse msg to the client; msg, the (already escaped) detail for
+ * the operator only, and the command to the log; exit 1.
+ */
+static void __attribute__((noreturn))
+refuse_detail(const char *detail, const char *msg)
+{
+	char esc[MAX_LOG_FIELD * 4 + 8];
+
+	fprintf(stderr, "%s: error: %s\n", prog, msg);
+	log_escape(msg, MAX_LOG_FIELD, esc, sizeof(esc));
+	log_msg(LOG_WARNING, "refused: %s%s%s; command: %s", esc,
+	    detail ? "; " : "", detail ? detail : "",
+	    cmd_for_log[0] ? cmd_for_log : "(none)");
+	exit(1);
+}
+
 static void __attribute__((noreturn, format(printf, 1, 2)))
 refuse(const char *fmt, ...)
 {
-	char msg[4096], esc[MAX_LOG_FIELD * 4 + 8];
+	char msg[4096];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: error: %s\n", prog, msg);
-	log_escape(msg, MAX_LOG_FIELD, esc, sizeof(esc));
-	log_msg(LOG_WARNING, "refused: %s; command: %s", esc,
-	    cmd_for_log[0] ? cmd_for_log : "(none)");
-	exit(1);
+	refuse_detail(NULL, msg);
+}
+
+/*
+ * --exact mismatch: the log shows where the command first differs from
+ * the pinned one, with context, and the pinned one (the command itself
+ * is in every refusal record).  One pass over each string.
+ */
+static void __attribute__((noreturn))
+exact_mismatch(const char *pin, const char *got)
+{
+	char a[EXACT_CONTEXT * 2 * 4 + 8], b[sizeof(a)];
+	char ep[MAX_LOG_FIELD * 2 + 8], detail[sizeof(ep) + 2 * sizeof(a) + 96];
+	size_t i, lo;
+
+	for (i = 0; pin[i] != '\0' && pin[i] == got[i]; i++)
+		;
+	lo = i > EXACT_CONTEXT ? i - EXACT_CONTEXT : 0;
+	log_escape(pin + lo, 2 * EXACT_CONTEXT, a, sizeof(a));
+	log_escape(got + lo, 2 * EXACT_CONTEXT, b, sizeof(b));
+	log_escape(pin, MAX_LOG_FIELD / 2, ep, sizeof(ep));
+	snprintf(detail, sizeof(detail), "first difference at byte %zu: "
+	    "pinned \"%s%s\" got \"%s%s\"; pinned: %s", i, lo ? "..." : "", a,
+	    lo ? "..." : "", b, ep);
+	refuse_detail(detail,
+	    "command does not match the one this key is pinned to");
 }
 
 static void
@@ -164,6 +207,16 @@ parse_args(int argc, char **argv, struct serve_opts *o)
 			o->allow_home = 1;
 		else if (strcmp(a, "--dry-run") == 0)
 			o->dry_run = 1;
+		else if (strncmp(a, "--exact=", 8) == 0) {
+			const char *rest, *es;
+			if (o->exact != NULL)
+				refuse("--exact may be given only once");
+			o->exact = a + 8;
+			if (cmdline_classify(o->exact, &rest, &es) != CMD_RSYNC)
+				refuse("--exact needs an rsync server command "
+				    "(see \"rsguard showcmd\"): %s",
+				    *o->exact ? es : "empty");
+		}
 		else if (strcmp(a, "--") == 0 && i + 2 == argc) {
 			o->dirarg = argv[++i];
 		} else if (a[0] == '-')
@@ -489,15 +542,16 @@ serve_main(int argc, char **argv)
 	if (cmd != NULL)
 		log_escape(cmd, MAX_LOG_FIELD, cmd_for_log,
 		    sizeof(cmd_for_log));
-	switch (cmdline_classify(cmd, &rest, &es)) {
-	case CMD_TRUE:
+	r = cmdline_classify(cmd, &rest, &es);
+	if (r == CMD_TRUE) {
 		log_msg(LOG_INFO, "connectivity probe (true) accepted");
 		exit(0);
-	case CMD_RSYNC:
-		break;
-	default:
-		refuse("%s", es);
 	}
+	/* --exact only narrows: the pinned command is checked as usual. */
+	if (o.exact != NULL && cmd != NULL && strcmp(cmd, o.exact) != 0)
+		exact_mismatch(o.exact, cmd);
+	if (r != CMD_RSYNC)
+		refuse("%s", es);
 	if (cmdline_split(rest, &ws, &es) == -1)
 		refuse("%s", es);
 
