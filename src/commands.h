@@ -5,5 +5,9 @@
 #define RSGUARD_VERSION	"0.1.0"
 
 int	 serve_main(int, char **);
+int	 mirror_main(int, char **);
+int	 trust_main(int, char **);
+int	 status_main(int, char **);
+int	 schedule_main(int, char **);
 
 #endif
