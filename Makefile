@@ -13,7 +13,7 @@ WERROR	?= $(if $(CI),-Werror,)
 FUZZTIME ?= 20
 # Libraries for the client commands, linked statically so that the serve
 # path loads nothing but libc.
-LIBS	?=
+LIBS	?= -l:libinih.a
 # ---------------------------------------------------------------------------
 
 PROG	= rsguard

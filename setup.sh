@@ -11,7 +11,8 @@ demo|test) ;;
 esac
 need=""
 for pkg in build-essential clang libclang-rt-14-dev llvm valgrind rsync \
-    openssh-server openssh-client mandoc passwd util-linux procps; do
+    openssh-server openssh-client mandoc passwd util-linux procps \
+    libinih-dev systemd jq python3; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null |
 	    grep -q 'install ok installed' || need="$need $pkg"
 done

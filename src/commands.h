@@ -7,5 +7,9 @@
 int	 serve_main(int, char **);
 int	 showcmd_main(int, char **);
 int	 check_main(int, char **);
+int	 mirror_main(int, char **);
+int	 trust_main(int, char **);
+int	 status_main(int, char **);
+int	 schedule_main(int, char **);
 
 #endif

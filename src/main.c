@@ -17,6 +17,14 @@ static const struct command {
 	    "print the rsync server command an rsync command line sends" },
 	{ "check",	check_main,
 	    "prove from the client that a key works and is restricted" },
+	{ "mirror",	mirror_main,
+	    "run a mirror job: locked, pinned, retried, time-bounded" },
+	{ "trust",	trust_main,
+	    "pin a job's server host key on first use" },
+	{ "status",	status_main,
+	    "last result and age of each job; non-zero when overdue" },
+	{ "schedule",	schedule_main,
+	    "print or install systemd units or a crontab line for a job" },
 };
 
 static void

@@ -27,9 +27,13 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Append what is readable on fd to *buf; 0 at EOF, 1 if more may come. */
+/*
+ * Append what is readable on fd to *buf; 0 at EOF, 1 if more may come.
+ * With SPAWN_TEE the bytes are also written to tee; with SPAWN_TAIL the
+ * oldest half of a full buffer is dropped to make room.
+ */
 static int
-drain(int fd, char **buf, size_t *len, size_t *cap)
+drain(int fd, char **buf, size_t *len, size_t *cap, int flags, int tee)
 {
 	char tmp[8192], *nb;
 	ssize_t n;
@@ -39,6 +43,13 @@ drain(int fd, char **buf, size_t *len, size_t *cap)
 		return errno == EINTR || errno == EAGAIN ? 1 : 0;
 	if (n == 0)
 		return 0;
+	if (flags & SPAWN_TEE)
+		(void)!write(tee, tmp, (size_t)n);
+	if ((flags & SPAWN_TAIL) && *len + (size_t)n + 1 > MAX_CAPTURE) {
+		memmove(*buf, *buf + *len / 2, *len - *len / 2);
+		*len -= *len / 2;
+		(*buf)[*len] = '\0';
+	}
 	if (*len + (size_t)n + 1 > *cap && *len < MAX_CAPTURE) {
 		*cap = *len + (size_t)n + 1 + 4096;
 		nb = xreallocarray(*buf, *cap, 1);
@@ -156,11 +167,13 @@ spawn_run(const char *const argv[], const char *const envp[],
 					in[1] = -1;
 				}
 			} else if (pf[i].fd == out[0]) {
-				if (!drain(out[0], &r->out, &r->outlen, &ocap)) {
+				if (!drain(out[0], &r->out, &r->outlen, &ocap,
+				    flags, 1)) {
 					close(out[0]);
 					out[0] = -1;
 				}
-			} else if (!drain(err[0], &r->err, &r->errlen, &ecap)) {
+			} else if (!drain(err[0], &r->err, &r->errlen, &ecap,
+			    flags, 2)) {
 				close(err[0]);
 				err[0] = -1;
 			}

@@ -8,6 +8,8 @@
 #define SPAWN_OUT	0x01	/* capture stdout (else inherited) */
 #define SPAWN_ERR	0x02	/* capture stderr (else inherited) */
 #define SPAWN_QUIET_ERR	0x04	/* send stderr to /dev/null */
+#define SPAWN_TEE	0x08	/* also copy captures to our stdout/stderr */
+#define SPAWN_TAIL	0x10	/* keep the last MAX_CAPTURE bytes, not the first */
 
 struct spawn_result {
 	int	 status;	/* exit status, 128+signal, or -1 */

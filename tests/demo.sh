@@ -56,6 +56,49 @@ say "second run: nothing changes"
 rsync -ai --delete -e "$ssh_cmd" "$(id -un)@localhost:/" "$work/client/data/"
 echo "(no itemized changes above = up to date)"
 
+
+say "rsguard mirror: the same pull as a job, and a push job, both pinned"
+# A second key for pushes: one key, one forced command.
+ssh-keygen -q -t ed25519 -N '' -C rsguard-demo-push -f "$work/pushkey"
+# XXX once "rsguard authorize" lands, this line becomes:
+#   rsguard authorize -wo "$work/srv/incoming" "$work/pushkey.pub" >> ...
+echo "restrict,command=\"$rsguard serve --log=$work/serve.log -wo $work/srv/incoming\" $(cat "$work/pushkey.pub")" \
+    >> "$work/authorized_keys"
+mkdir -p "$work/jobs" "$work/state" "$work/client/mirror"
+for job in pull push; do
+	if [ $job = pull ]; then
+		src="$(id -un)@localhost:/" dst=$work/client/mirror key=$work/key
+	else
+		src=$work/client/data dst="$(id -un)@localhost:/" key=$work/pushkey
+	fi
+	cat > "$work/jobs/$job.conf" <<EOT
+[job]
+direction = $job
+source = $src
+destination = $dst
+key = $key
+options = -a --delete
+timeout = 2m
+retries = 2
+retry_delay = 1s
+every = 1h
+ssh_option = ProxyCommand=$sshd -i -f $work/sshd_config
+EOT
+done
+sed -n '/^\[job\]/,$p' "$work/jobs/pull.conf"
+jobopts="--jobs-dir $work/jobs"
+"$rsguard" trust $jobopts --yes pull
+cp "$work/jobs/pull.known_hosts" "$work/jobs/push.known_hosts"
+"$rsguard" mirror $jobopts --state-dir "$work/state" pull
+diff -r "$work/srv/export" "$work/client/mirror" && echo "pull job: identical"
+"$rsguard" mirror $jobopts --state-dir "$work/state" push
+diff -r "$work/client/data" "$work/srv/incoming" && echo "push job: identical"
+"$rsguard" mirror -n $jobopts pull | tr ' ' '\n' | grep -E '^(--delay|--delete|.StrictHost|.UserKnown|.IdentitiesOnly|.BatchMode)' | sed 's/^/  /'
+
+say "rsguard status"
+"$rsguard" status $jobopts --state-dir "$work/state"
+sed 's/^/  /' "$work/state/pull.json"
+
 say "what the key cannot do"
 if eval "$ssh_cmd" "$(id -un)@localhost" sh -c id 2>&1; then
 	echo "UNEXPECTED: shell allowed"; exit 1

@@ -1,0 +1,556 @@
+/*
+ * mirror.c - rsguard mirror: the unattended runner for cron and systemd.
+ *
+ * MUST 1: one run per job at a time: a second run exits at once with
+ *         MIRROR_EXIT_LOCKED and a log line, touching nothing.  The lock
+ *         fd is inherited by rsync and ssh, so it is held until the last
+ *         of them exits even if the runner itself is killed.
+ * MUST 2: the whole run, retries and backoff included, ends by the job's
+ *         timeout; at the limit the process group is killed.
+ * MUST 3: the host key is checked strictly against the job's pin file
+ *         only (no agent, no other keys, no user ssh config, no global
+ *         known_hosts); a missing pin refuses to run.
+ * MUST 4: updated files appear only at the end of a successful transfer
+ *         (--delay-updates, deletions with --delete-delay); an
+ *         interrupted run leaves the previous tree in place, with the
+ *         partial data in .~tmp~ for the retry to resume.
+ * MUST 5: every run that took the lock leaves a status file (and a
+ *         textfile with --metrics-dir) and one syslog line.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "job.h"
+#include "log.h"
+#include "mirror.h"
+#include "mstate.h"
+#include "spawn.h"
+#include "util.h"
+
+static const char template[] =
+"# rsguard mirror job.  Run: rsguard mirror %s\n"
+"# Pin the server's host key first: rsguard trust %s\n"
+"[job]\n"
+"# push: local source -> remote destination; pull: the other way.\n"
+"direction = pull\n"
+"source = backup@server.example.org:/\n"
+"destination = /var/mirror/%s\n"
+"# The dedicated key (made by rsguard keygen or ssh-keygen), absolute.\n"
+"key = /etc/rsguard/keys/%s\n"
+"# The pinned host key; default: %s.known_hosts beside this file.\n"
+"#known_hosts = /etc/rsguard/jobs/%s.known_hosts\n"
+"# rsync options (default -a --delete; --delete runs as --delete-delay).\n"
+"options = -a --delete --numeric-ids\n"
+"# One pattern per line, repeatable.\n"
+"#exclude = *.tmp\n"
+"# Whole run bound (retries included), rsync I/O timeout, ssh timeouts.\n"
+"timeout = 6h\n"
+"io_timeout = 5m\n"
+"connect_timeout = 30s\n"
+"server_alive_interval = 15s\n"
+"# Transient failures (ssh 255, rsync 10 12 30 35) are retried with\n"
+"# backoff doubling from retry_delay.\n"
+"retries = 3\n"
+"retry_delay = 30s\n"
+"# KiB/s unless a K, M or G suffix.\n"
+"#bwlimit = 10M\n"
+"# How often it runs: rsguard status calls it overdue past twice this.\n"
+"every = 1d\n"
+"#port = 22\n"
+"# Extra ssh -o options, one per line (e.g. ProxyJump=bastion).\n"
+"#ssh_option = ProxyJump=bastion.example.org\n";
+
+static void
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: rsguard mirror [--jobs-dir DIR] [--state-dir DIR] "
+	    "[--metrics-dir DIR] [-q] [-n] JOB\n"
+	    "       rsguard mirror [--jobs-dir DIR] --new NAME\n"
+	    "Run the mirror job JOB (a name looked up as JOB.conf in the jobs "
+	    "directory,\nor a path): lock, rsync over a pinned, key-only ssh, "
+	    "retries, time bound,\nstatus file.  -n prints the rsync command "
+	    "without running it; -q is quiet\neven on a terminal.  Exit: 0 ok "
+	    "(also when files vanished), 1 set-up error,\n75 already running, "
+	    "124 timed out, else rsync's status.\n");
+	exit(status);
+}
+
+void
+mirror_ssh_words(const struct job *j, const char *strict, const char *pin,
+    struct strvec *sv)
+{
+	size_t i;
+
+	strvec_push(sv, xstrdup("ssh"));
+	strvec_push(sv, xstrdup("-F"));
+	strvec_push(sv, xstrdup("none"));
+	strvec_push(sv, xstrdup("-i"));
+	strvec_push(sv, xstrdup(j->key));
+	strvec_push(sv, xstrdup("-c"));
+	strvec_push(sv, xstrdup(j->cipher));
+	strvec_push(sv, xstrdup("-o"));
+	strvec_push(sv, xstrdup("IdentitiesOnly=yes"));
+	strvec_push(sv, xstrdup("-o"));
+	strvec_push(sv, xstrdup("IdentityAgent=none"));
+	strvec_push(sv, xstrdup("-o"));
+	strvec_push(sv, xstrdup("BatchMode=yes"));
+	strvec_push(sv, xstrdup("-o"));
+	strvec_push(sv, xasprintf("StrictHostKeyChecking=%s", strict));
+	strvec_push(sv, xstrdup("-o"));
+	strvec_push(sv, xasprintf("UserKnownHostsFile=%s", pin));
+	strvec_push(sv, xstrdup("-o"));
+	strvec_push(sv, xstrdup("GlobalKnownHostsFile=/dev/null"));
+	strvec_push(sv, xstrdup("-o"));
+	strvec_push(sv, xstrdup("UpdateHostKeys=no"));
+	strvec_push(sv, xstrdup("-o"));
+	strvec_push(sv, xasprintf("ConnectTimeout=%d", j->connect_timeout));
+	strvec_push(sv, xstrdup("-o"));
+	strvec_push(sv, xasprintf("ServerAliveInterval=%d",
+	    j->alive_interval));
+	strvec_push(sv, xstrdup("-o"));
+	strvec_push(sv, xstrdup("ServerAliveCountMax=3"));
+	if (j->port) {
+		strvec_push(sv, xstrdup("-p"));
+		strvec_push(sv, xasprintf("%d", j->port));
+	}
+	for (i = 0; i < j->ssh_options.n; i++) {
+		strvec_push(sv, xstrdup("-o"));
+		strvec_push(sv, xstrdup(j->ssh_options.v[i]));
+	}
+}
+
+/* "DIR/" so that rsync mirrors the contents, not the directory. */
+static char *
+slashed(const char *p)
+{
+	size_t n = strlen(p);
+
+	if (n == 0 || p[n - 1] == '/' || p[n - 1] == ':')
+		return xstrdup(p);
+	return xasprintf("%s/", p);
+}
+
+void
+mirror_rsync_argv(const struct job *j, int progress, struct strvec *sv)
+{
+	struct strvec ssh = { NULL, 0, 0 };
+	char *e, *t;
+	size_t i;
+
+	strvec_push(sv, xstrdup(j->rsync));
+	if (j->options.n == 0) {
+		strvec_push(sv, xstrdup("-a"));
+		strvec_push(sv, xstrdup("--delete-delay"));
+	}
+	for (i = 0; i < j->options.n; i++)
+		/* deletions wait for the end too (MUST 4) */
+		strvec_push(sv, xstrdup(strcmp(j->options.v[i], "--delete") ?
+		    j->options.v[i] : "--delete-delay"));
+	strvec_push(sv, xstrdup("--delay-updates"));
+	strvec_push(sv, xasprintf("--timeout=%d", j->io_timeout));
+	if (j->bwlimit != NULL)
+		strvec_push(sv, xasprintf("--bwlimit=%s", j->bwlimit));
+	for (i = 0; i < j->excludes.n; i++)
+		strvec_push(sv, xasprintf("--exclude=%s", j->excludes.v[i]));
+	strvec_push(sv, xstrdup("--stats"));
+	if (progress)
+		strvec_push(sv, xstrdup("--info=progress2"));
+	/* rsync splits -e on blanks honouring '...'; values hold no quote */
+	mirror_ssh_words(j, "yes", j->known_hosts, &ssh);
+	e = xstrdup("ssh");
+	for (i = 1; i < ssh.n; i++) {
+		t = xasprintf("%s '%s'", e, ssh.v[i]);
+		free(e);
+		e = t;
+	}
+	strvec_free(&ssh);
+	strvec_push(sv, xstrdup("-e"));
+	strvec_push(sv, e);
+	strvec_push(sv, xstrdup("--"));
+	strvec_push(sv, slashed(j->source));
+	strvec_push(sv, slashed(j->destination));
+}
+
+char *
+mirror_login(const struct job *j)
+{
+	return xstrndup(j->remote, (size_t)(strchr(j->remote, ':') -
+	    j->remote));
+}
+
+int
+mirror_retryable(int status)
+{
+	return status == 255 || status == 10 || status == 12 ||
+	    status == 30 || status == 35;
+}
+
+static double
+now_real(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double
+now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* mkdir -p with mode for the last component; 0 or -1. */
+static int
+mkdirs(const char *path, mode_t mode)
+{
+	char *p = xstrdup(path), *s;
+	int rc = 0;
+
+	for (s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) == -1 && errno != EEXIST)
+			rc = -1;
+		*s = '/';
+	}
+	if (mkdir(p, mode) == -1 && errno != EEXIST)
+		rc = -1;
+	free(p);
+	return rc;
+}
+
+/* The last non-empty lines of rsync's stderr worth showing (tail). */
+static const char *
+tail_lines(const char *s, int lines)
+{
+	const char *p;
+
+	if (s == NULL)
+		return "";
+	p = s + strlen(s);
+	while (p > s && (p[-1] == '\n'))
+		p--;
+	while (p > s) {
+		if (p[-1] == '\n' && --lines == 0)
+			break;
+		p--;
+	}
+	return p;
+}
+
+/* Why a failure is not worth a retry, from ssh's words, or NULL. */
+static const char *
+fatal_cause(const struct job *j, const char *err)
+{
+	if (err == NULL)
+		return NULL;
+	if (strstr(err, "REMOTE HOST IDENTIFICATION HAS CHANGED") ||
+	    strstr(err, "Host key verification failed"))
+		return "HOST KEY MISMATCH: the server's host key is not the "
+		    "one pinned in the job's known_hosts (possible "
+		    "man-in-the-middle; re-pin only after checking)";
+	if (strstr(err, "Permission denied (publickey"))
+		return "the server refused the job's key (not authorized)";
+	if (strstr(err, "Load key") || strstr(err, "No such file")) {
+		if (strstr(err, j->key) != NULL)
+			return "cannot read the job's key";
+	}
+	return NULL;
+}
+
+static int
+write_new(const char *jobs_dir, const char *name)
+{
+	char *dir, *path, *text;
+	int fd;
+
+	if (!job_valid_name(name))
+		errx(MIRROR_EXIT_CONFIG, "--new: job names are letters, digits, '.', '_' "
+		    "and '-'");
+	dir = jobs_dir ? xstrdup(jobs_dir) : job_default_dir();
+	if (mkdirs(dir, 0700) == -1)
+		errx(MIRROR_EXIT_CONFIG, "cannot create %s: %s", dir, strerror(errno));
+	path = xasprintf("%s/%s.conf", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1)
+		errx(MIRROR_EXIT_CONFIG, "cannot create %s: %s", path, strerror(errno));
+	text = xasprintf(template, name, name, name, name, name, name);
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text) ||
+	    close(fd) == -1)
+		errx(MIRROR_EXIT_CONFIG, "cannot write %s: %s", path, strerror(errno));
+	printf("%s\n", path);
+	free(text);
+	free(path);
+	free(dir);
+	return 0;
+}
+
+struct run {
+	struct job	 j;
+	struct mstate	 st;
+	const char	*state_dir;
+	const char	*metrics_dir;
+	int		 tty;
+	int		 quiet;
+	char		*err;		/* last rsync stderr (owned) */
+};
+
+static void
+finish(struct run *r, const char *result, int code, const char *msg)
+{
+	struct mstate old;
+	char *json, *prom, *fname, esc[600];
+
+	r->st.end = (long long)now_real();
+	snprintf(r->st.result, sizeof(r->st.result), "%s", result);
+	snprintf(r->st.message, sizeof(r->st.message), "%s", msg);
+	r->st.exit = code;
+	if (code == 0)
+		r->st.last_success = r->st.end;
+	else if (mstate_load(r->state_dir, r->j.name, &old) == 0)
+		r->st.last_success = old.last_success;
+	json = mstate_json(r->j.name, &r->st);
+	fname = xasprintf("%s.json", r->j.name);
+	if (mstate_write(r->state_dir, fname, json, 0644) == -1)
+		warnx("cannot write %s/%s: %s", r->state_dir, fname,
+		    strerror(errno));
+	free(fname);
+	free(json);
+	if (r->metrics_dir != NULL) {
+		prom = mstate_prom(r->j.name, &r->st);
+		fname = xasprintf("rsguard_%s.prom", r->j.name);
+		if (mstate_write(r->metrics_dir, fname, prom, 0644) == -1)
+			warnx("cannot write %s/%s: %s", r->metrics_dir,
+			    fname, strerror(errno));
+		free(fname);
+		free(prom);
+	}
+	log_escape(msg, 400, esc, sizeof(esc));
+	syslog(code == 0 ? LOG_INFO : LOG_ERR, "job %s: %s exit=%d "
+	    "attempts=%d duration=%.1fs bytes=%lld files=%lld%s%s",
+	    r->j.name, result, code, r->st.attempts, r->st.duration,
+	    r->st.bytes, r->st.files, esc[0] ? ": " : "", esc);
+	if (code != 0) {
+		/* cron mails this; systemd puts it in the journal */
+		fprintf(stderr, "rsguard: mirror %s: %s (exit %d, %d "
+		    "attempt%s): %s\n", r->j.name, result, code,
+		    r->st.attempts, r->st.attempts == 1 ? "" : "s", msg);
+		if (r->err != NULL && !r->tty)
+			fprintf(stderr, "rsguard: last rsync output:\n%s\n",
+			    tail_lines(r->err, 12));
+	} else if (r->tty && !r->quiet)
+		printf("rsguard: mirror %s: %s in %.1fs, %lld files, %lld "
+		    "bytes%s%s\n", r->j.name, result, r->st.duration,
+		    r->st.files, r->st.bytes, msg[0] ? ": " : "", msg);
+}
+
+/* The retry loop (MUST 2).  Returns the exit status. */
+static int
+attempts(struct run *r, struct strvec *av)
+{
+	struct spawn_result sr;
+	double t0 = now_mono(), deadline = t0 + r->j.timeout, left;
+	int delay = r->j.retry_delay, flags, code = 0, n;
+	const char *cause;
+	char msg[160];
+
+	flags = SPAWN_OUT | SPAWN_ERR | SPAWN_TAIL |
+	    (r->tty && !r->quiet ? SPAWN_TEE : 0);
+	for (n = 1;; n++) {
+		left = deadline - now_mono();
+		if (left < 1) {
+			code = MIRROR_EXIT_TIMEOUT;
+			break;
+		}
+		r->st.attempts = n;
+		if (spawn_run((const char *const *)av->v, NULL, NULL,
+		    (int)(left + 0.999), flags, &sr) == -1) {
+			finish(r, "failed", MIRROR_EXIT_CONFIG,
+			    "cannot run rsync");
+			return MIRROR_EXIT_CONFIG;
+		}
+		mstate_stats(sr.out, &r->st);
+		free(r->err);
+		r->err = sr.err;
+		sr.err = NULL;
+		r->st.rsync_exit = sr.status;
+		spawn_free(&sr);
+		r->st.duration = now_mono() - t0;
+		if (sr.timed_out) {
+			code = MIRROR_EXIT_TIMEOUT;
+			break;
+		}
+		if (sr.status == 0 || sr.status == 24) {
+			finish(r, sr.status ? "warning" : "ok", 0,
+			    sr.status ? "some source files vanished during "
+			    "the run (rsync 24)" : "");
+			return 0;
+		}
+		code = sr.status < 0 ? MIRROR_EXIT_CONFIG : sr.status;
+		if ((cause = fatal_cause(&r->j, r->err)) != NULL) {
+			finish(r, "failed", code, cause);
+			return code;
+		}
+		if (!mirror_retryable(sr.status) || n > r->j.retries)
+			break;
+		left = deadline - now_mono();
+		if (delay >= left)
+			delay = left > 1 ? (int)left - 1 : 0;
+		syslog(LOG_WARNING, "job %s: attempt %d failed with rsync "
+		    "exit %d; retrying in %ds", r->j.name, n, sr.status, delay);
+		if (r->tty && !r->quiet)
+			fprintf(stderr, "rsguard: attempt %d failed (rsync "
+			    "exit %d); retrying in %ds\n", n, sr.status, delay);
+		if (delay > 0)
+			sleep((unsigned)delay);
+		delay = delay ? (delay > 1800 ? 3600 : delay * 2) : 0;
+	}
+	r->st.duration = now_mono() - t0;
+	if (code == MIRROR_EXIT_TIMEOUT) {
+		snprintf(msg, sizeof(msg), "killed at the job's time limit "
+		    "(timeout = %ds)", r->j.timeout);
+		finish(r, "timeout", code, msg);
+	} else {
+		snprintf(msg, sizeof(msg), "rsync failed with exit %d%s", code,
+		    mirror_retryable(code) ? " (retries exhausted)" : "");
+		finish(r, "failed", code, msg);
+	}
+	return code;
+}
+
+int
+mirror_main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "jobs-dir", required_argument, NULL, 'J' },
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "metrics-dir", required_argument, NULL, 'M' },
+		{ "new", required_argument, NULL, 'N' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *jobs_dir = NULL, *newname = NULL, *errstr;
+	char *path, *name, *state = NULL, *lockp;
+	struct strvec av = { NULL, 0, 0 };
+	struct run r;
+	struct stat sb;
+	int ch, dry = 0, line, lockfd, code;
+	size_t i;
+
+	memset(&r, 0, sizeof(r));
+	while ((ch = getopt_long(argc, argv, "hnq", lopts, NULL)) != -1) {
+		switch (ch) {
+		case 'J':
+			jobs_dir = optarg;
+			break;
+		case 'S':
+			r.state_dir = optarg;
+			break;
+		case 'M':
+			r.metrics_dir = optarg;
+			break;
+		case 'N':
+			newname = optarg;
+			break;
+		case 'q':
+			r.quiet = 1;
+			break;
+		case 'n':
+			dry = 1;
+			break;
+		case 'h':
+			usage(0);
+			break;
+		default:
+			usage(MIRROR_EXIT_CONFIG);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (newname != NULL)
+		return argc == 0 ? write_new(jobs_dir, newname) : (usage(1), 1);
+	if (argc != 1)
+		usage(MIRROR_EXIT_CONFIG);
+	if ((path = job_find(argv[0], jobs_dir, &name, &errstr)) == NULL)
+		errx(MIRROR_EXIT_CONFIG, "%s: %s", argv[0], errstr);
+	if (job_load(path, &r.j, &line, &errstr) == -1) {
+		if (line > 0)
+			errx(MIRROR_EXIT_CONFIG, "%s:%d: %s", path, line, errstr);
+		errx(MIRROR_EXIT_CONFIG, "%s: %s", path, errstr);
+	}
+	free(name);
+	mirror_rsync_argv(&r.j, isatty(1) && !r.quiet, &av);
+	if (dry) {
+		for (i = 0; i < av.n; i++)
+			printf("%s%s", i ? " " : "", av.v[i]);
+		printf("\n");
+		goto out;
+	}
+	/* MUST 3: no pin, no run */
+	if (stat(r.j.known_hosts, &sb) == -1 || sb.st_size == 0)
+		errx(MIRROR_EXIT_CONFIG, "job %s: no pinned host key in %s; run \"rsguard "
+		    "trust %s\" first", r.j.name, r.j.known_hosts, path);
+	if (r.state_dir == NULL)
+		r.state_dir = state = job_state_dir();
+	if (mkdirs(r.state_dir, 0700) == -1)
+		errx(MIRROR_EXIT_CONFIG, "cannot create state directory %s: %s", r.state_dir,
+		    strerror(errno));
+	if (r.metrics_dir != NULL && stat(r.metrics_dir, &sb) == -1)
+		errx(MIRROR_EXIT_CONFIG, "metrics directory %s: %s", r.metrics_dir,
+		    strerror(errno));
+	openlog("rsguard", LOG_PID, LOG_USER);
+	/* MUST 1: no O_CLOEXEC: rsync and ssh keep holding the lock */
+	lockp = xasprintf("%s/%s.lock", r.state_dir, r.j.name);
+	if ((lockfd = open(lockp, O_RDWR | O_CREAT | O_NOFOLLOW, 0600)) == -1)
+		errx(MIRROR_EXIT_CONFIG, "cannot open lock %s: %s", lockp, strerror(errno));
+	if (flock(lockfd, LOCK_EX | LOCK_NB) == -1) {
+		syslog(LOG_WARNING, "job %s: already running; this run "
+		    "skipped", r.j.name);
+		fprintf(stderr, "rsguard: mirror %s: already running (lock %s "
+		    "held); skipped\n", r.j.name, lockp);
+		close(lockfd);
+		free(lockp);
+		code = MIRROR_EXIT_LOCKED;
+		goto closeout;
+	}
+	free(lockp);
+	r.tty = isatty(1);
+	r.st.start = (long long)now_real();
+	r.st.rsync_exit = -1;
+	code = attempts(&r, &av);
+	close(lockfd);
+ closeout:
+	closelog();
+	free(r.err);
+	free(state);
+	free(path);
+	strvec_free(&av);
+	job_free(&r.j);
+	return code;
+ out:
+	free(path);
+	strvec_free(&av);
+	job_free(&r.j);
+	return 0;
+}

@@ -1,0 +1,169 @@
+/*
+ * status.c - rsguard status: each job's last result and age, for people
+ * and for monitoring.  A job is overdue when its last success is older
+ * than --max-age, else twice its "every", else two days; then the exit
+ * status is 1.
+ */
+#include <dirent.h>
+#include <err.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "job.h"
+#include "mstate.h"
+#include "util.h"
+
+#define DEFAULT_MAX_AGE	(2 * 86400)
+
+static void
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: rsguard status [--jobs-dir DIR] [--state-dir DIR] "
+	    "[--max-age DURATION] [JOB ...]\n"
+	    "List jobs with their last result and age.  Exit 1 when a job "
+	    "is overdue: no\nsuccess within --max-age, else twice the job's "
+	    "\"every\", else 2d.\n");
+	exit(status);
+}
+
+static void
+age(long long t, long long now, char *buf, size_t sz)
+{
+	long long d = now - t;
+
+	if (t <= 0)
+		snprintf(buf, sz, "never");
+	else if (d < 120)
+		snprintf(buf, sz, "%llds", d < 0 ? 0 : d);
+	else if (d < 7200)
+		snprintf(buf, sz, "%lldm", d / 60);
+	else if (d < 2 * 86400)
+		snprintf(buf, sz, "%lldh", d / 3600);
+	else
+		snprintf(buf, sz, "%lldd", d / 86400);
+}
+
+/* One line for job file path; returns 1 if overdue. */
+static int
+show(const char *path, const char *state_dir, int max_age, long long now)
+{
+	struct job j;
+	struct mstate st;
+	const char *errstr;
+	char a1[32], a2[32];
+	int line, limit, overdue;
+
+	if (job_load(path, &j, &line, &errstr) == -1) {
+		printf("%-20s %-8s %s:%d: %s\n", "?", "BADJOB", path, line,
+		    errstr);
+		return 1;
+	}
+	limit = max_age ? max_age : j.every ? 2 * j.every : DEFAULT_MAX_AGE;
+	if (mstate_load(state_dir, j.name, &st) == -1) {
+		printf("%-20s %-8s %-6s %-8s %-8s %s\n", j.name, "never", "-",
+		    "never", "never", "OVERDUE");
+		job_free(&j);
+		return 1;
+	}
+	age(st.end, now, a1, sizeof(a1));
+	age(st.last_success, now, a2, sizeof(a2));
+	overdue = st.last_success <= 0 || now - st.last_success > limit;
+	printf("%-20s %-8s %-6d %-8s %-8s %s\n", j.name, st.result, st.exit,
+	    a1, a2, overdue ? "OVERDUE" : "ok");
+	job_free(&j);
+	return overdue;
+}
+
+static int
+namecmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+status_main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "jobs-dir", required_argument, NULL, 'J' },
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "max-age", required_argument, NULL, 'A' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *jobs_dir = NULL, *errstr;
+	char *state = NULL, *dirs[2] = { NULL, NULL }, *p, *name;
+	struct strvec files = { NULL, 0, 0 };
+	struct dirent *de;
+	long long now = (long long)time(NULL);
+	size_t i, n;
+	int ch, max_age = 0, bad = 0, d;
+	DIR *dp;
+
+	while ((ch = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		switch (ch) {
+		case 'J':
+			jobs_dir = optarg;
+			break;
+		case 'S':
+			free(state);
+			state = xstrdup(optarg);
+			break;
+		case 'A':
+			if (job_duration(optarg, &max_age) == -1 ||
+			    max_age == 0)
+				errx(2, "--max-age: bad duration");
+			break;
+		case 'h':
+			usage(0);
+			break;
+		default:
+			usage(2);
+		}
+	}
+	if (state == NULL)
+		state = job_state_dir();
+	if (optind < argc) {
+		for (; optind < argc; optind++) {
+			if ((p = job_find(argv[optind], jobs_dir, &name,
+			    &errstr)) == NULL)
+				errx(2, "%s: %s", argv[optind], errstr);
+			free(name);
+			strvec_push(&files, p);
+		}
+	} else {
+		dirs[0] = jobs_dir ? xstrdup(jobs_dir) : job_default_dir();
+		dirs[1] = jobs_dir ? NULL : xstrdup("/etc/rsguard/jobs");
+		for (d = 0; d < 2 && dirs[d] != NULL; d++) {
+			if ((dp = opendir(dirs[d])) == NULL)
+				continue;
+			n = files.n;
+			while ((de = readdir(dp)) != NULL && files.n < 10000) {
+				p = strrchr(de->d_name, '.');
+				if (de->d_name[0] == '.' || p == NULL ||
+				    strcmp(p, ".conf") != 0)
+					continue;
+				strvec_push(&files, xasprintf("%s/%s",
+				    dirs[d], de->d_name));
+			}
+			closedir(dp);
+			qsort(files.v + n, files.n - n, sizeof(char *),
+			    namecmp);
+		}
+	}
+	printf("%-20s %-8s %-6s %-8s %-8s %s\n", "JOB", "RESULT", "EXIT",
+	    "LAST-RUN", "SUCCESS", "STATE");
+	for (i = 0; i < files.n; i++)
+		bad |= show(files.v[i], state, max_age, now);
+	if (files.n == 0)
+		printf("(no jobs)\n");
+	strvec_free(&files);
+	free(dirs[0]);
+	free(dirs[1]);
+	free(state);
+	return bad ? 1 : 0;
+}

@@ -1,0 +1,181 @@
+/*
+ * trust.c - rsguard trust JOB: pin the server's host key on first use.
+ *
+ * MUST 1: the key is fetched through the job's own ssh settings (so a
+ *         ProxyCommand or ProxyJump is honoured) into a fresh temp file,
+ *         shown by fingerprint, and pinned only after a yes (a terminal
+ *         answer or --yes); a pinned key is never replaced here.
+ * MUST 2: with a pin in place, a different host key fails loudly.
+ */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "job.h"
+#include "mirror.h"
+#include "spawn.h"
+#include "util.h"
+
+static void
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: rsguard trust [--jobs-dir DIR] [--yes] JOB\n"
+	    "Connect with the job's ssh settings, show the server's host key "
+	    "fingerprint\nand pin it in the job's known_hosts file (asks "
+	    "first; --yes pins without\nasking).  With a pin in place, check "
+	    "that the server still presents it.\n");
+	exit(status);
+}
+
+/* Run ssh LOGIN true with the job's settings; captures stderr. */
+static int
+probe(const struct job *j, const char *strict, const char *pin,
+    struct spawn_result *sr)
+{
+	struct strvec sv = { NULL, 0, 0 };
+	int rc;
+
+	mirror_ssh_words(j, strict, pin, &sv);
+	strvec_push(&sv, mirror_login(j));
+	strvec_push(&sv, xstrdup("true"));	/* rsguard serve's probe */
+	rc = spawn_run((const char *const *)sv.v, NULL, NULL,
+	    j->connect_timeout + 10, SPAWN_ERR, sr);
+	strvec_free(&sv);
+	return rc;
+}
+
+static void
+auth_note(const struct spawn_result *sr)
+{
+	if (sr->status == 0)
+		printf("the server accepts the job's key: yes\n");
+	else if (sr->err && strstr(sr->err, "Permission denied"))
+		printf("the server does not accept the job's key yet "
+		    "(authorize it with a restrict,command=\"rsguard serve "
+		    "...\" line)\n");
+	else
+		printf("note: the test command exited %d%s%s", sr->status,
+		    sr->err ? ": " : "\n", sr->err ? sr->err : "");
+}
+
+int
+trust_main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "jobs-dir", required_argument, NULL, 'J' },
+		{ "yes", no_argument, NULL, 'y' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *jobs_dir = NULL, *errstr;
+	const char *kg[] = { "ssh-keygen", "-l", "-f", NULL, NULL };
+	char *path, *name, *tmp, answer[16];
+	struct spawn_result sr, fp;
+	struct job j;
+	struct stat sb;
+	int ch, yes = 0, line, fd;
+
+	while ((ch = getopt_long(argc, argv, "hy", lopts, NULL)) != -1) {
+		switch (ch) {
+		case 'J':
+			jobs_dir = optarg;
+			break;
+		case 'y':
+			yes = 1;
+			break;
+		case 'h':
+			usage(0);
+			break;
+		default:
+			usage(1);
+		}
+	}
+	if (argc - optind != 1)
+		usage(1);
+	if ((path = job_find(argv[optind], jobs_dir, &name, &errstr)) == NULL)
+		errx(1, "%s: %s", argv[optind], errstr);
+	if (job_load(path, &j, &line, &errstr) == -1) {
+		if (line > 0)
+			errx(1, "%s:%d: %s", path, line, errstr);
+		errx(1, "%s: %s", path, errstr);
+	}
+	if (stat(j.known_hosts, &sb) == 0 && sb.st_size > 0) {
+		/* MUST 2 */
+		if (probe(&j, "yes", j.known_hosts, &sr) == -1)
+			err(1, "ssh");
+		if (sr.err && (strstr(sr.err, "IDENTIFICATION HAS CHANGED") ||
+		    strstr(sr.err, "Host key verification failed"))) {
+			fprintf(stderr, "rsguard: trust %s: HOST KEY MISMATCH: "
+			    "%s presents a key that differs from the one "
+			    "pinned in %s.\nThis may be an attack.  Check "
+			    "with the server's administrator; to re-pin, "
+			    "remove the file and run rsguard trust again.\n",
+			    j.name, j.host, j.known_hosts);
+			exit(1);
+		}
+		printf("host key of %s already pinned in %s and it matches\n",
+		    j.host, j.known_hosts);
+		auth_note(&sr);
+		spawn_free(&sr);
+		goto out;
+	}
+	/* MUST 1: a fresh file, so nothing else in it is trusted */
+	tmp = xasprintf("%s.new.%ld", j.known_hosts, (long)getpid());
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) == -1)
+		err(1, "%s", tmp);
+	close(fd);
+	if (probe(&j, "accept-new", tmp, &sr) == -1)
+		err(1, "ssh");
+	if (stat(tmp, &sb) == -1 || sb.st_size == 0) {
+		unlink(tmp);
+		errx(1, "trust %s: could not get a host key from %s: %s",
+		    j.name, j.host, sr.err ? sr.err : "no output");
+	}
+	kg[3] = tmp;
+	if (spawn_run(kg, NULL, NULL, 10, SPAWN_OUT | SPAWN_ERR, &fp) == -1 ||
+	    fp.status != 0 || fp.out == NULL) {
+		unlink(tmp);
+		errx(1, "ssh-keygen -l failed");
+	}
+	printf("%s presents this host key:\n  %s", j.host, fp.out);
+	if (!yes) {
+		if (!isatty(0)) {
+			unlink(tmp);
+			errx(1, "not a terminal: check the fingerprint with "
+			    "the server's administrator, then run again with "
+			    "--yes");
+		}
+		printf("Pin it for job %s in %s? [y/N] ", j.name,
+		    j.known_hosts);
+		fflush(stdout);
+		if (fgets(answer, sizeof(answer), stdin) == NULL ||
+		    (answer[0] != 'y' && answer[0] != 'Y')) {
+			unlink(tmp);
+			errx(1, "not pinned");
+		}
+	}
+	if (rename(tmp, j.known_hosts) == -1) {
+		unlink(tmp);
+		err(1, "rename to %s", j.known_hosts);
+	}
+	printf("pinned in %s\n", j.known_hosts);
+	auth_note(&sr);
+	spawn_free(&sr);
+	spawn_free(&fp);
+	free(tmp);
+ out:
+	free(name);
+	free(path);
+	job_free(&j);
+	return 0;
+}

@@ -1,0 +1,172 @@
+/* test_job.c - job files: accept, refuse with line numbers, limits. */
+#define TEST_MODULE "job"
+#include <stdlib.h>
+
+#include "test.h"
+#include "job.h"
+#include "mirror.h"
+#include "mstate.h"
+
+#define BASE "[job]\ndirection = push\nsource = /srv/a\n" \
+	"destination = bk@host.example:/x\nkey = /k/id\n"
+
+static void
+refuse(const char *text, int wantline, const char *wantmsg)
+{
+	struct job j;
+	const char *errstr = NULL;
+	int line = -1;
+
+	if (ASSERT_INT_EQ(job_parse(text, "t", "/etc/rsguard/jobs", &j, &line,
+	    &errstr), -1)) {
+		ASSERT_INT_EQ(line, wantline);
+		ASSERT_STR_PREFIX(errstr, wantmsg);
+	}
+}
+
+static void
+test_accept(void)
+{
+	struct job j;
+	struct strvec av = { NULL, 0, 0 };
+	const char *errstr;
+	int line;
+	size_t i;
+	int has_delay = 0, has_dd = 0;
+
+	ASSERT_INT_EQ(job_parse(BASE "options = -a --delete\nexclude = *.tmp\n"
+	    "timeout = 2h\nretries = 5\nbwlimit = 10M\nport = 2222\n"
+	    "ssh_option = ProxyJump=b\n# comment\n; comment\n", "t",
+	    "/etc/rsguard/jobs", &j, &line, &errstr), 0);
+	ASSERT_INT_EQ(j.direction, JOB_PUSH);
+	ASSERT_STR_EQ(j.local, "/srv/a");
+	ASSERT_STR_EQ(j.host, "host.example");
+	ASSERT_STR_EQ(j.known_hosts, "/etc/rsguard/jobs/t.known_hosts");
+	ASSERT_INT_EQ(j.timeout, 7200);
+	ASSERT_INT_EQ(j.retries, 5);
+	ASSERT_INT_EQ(j.port, 2222);
+	ASSERT_INT_EQ((long long)j.excludes.n, 1);
+	mirror_rsync_argv(&j, 0, &av);
+	for (i = 0; i < av.n; i++) {
+		has_delay |= strcmp(av.v[i], "--delay-updates") == 0;
+		has_dd |= strcmp(av.v[i], "--delete-delay") == 0;
+	}
+	ASSERT_TRUE(has_delay);
+	ASSERT_TRUE(has_dd);
+	ASSERT_STR_EQ(av.v[av.n - 2], "/srv/a/");
+	ASSERT_STR_EQ(av.v[av.n - 1], "bk@host.example:/x/");
+	strvec_free(&av);
+	job_free(&j);
+}
+
+static void
+test_refuse(void)
+{
+	char big[400];
+
+	refuse(BASE "direction = pull\n", 6, "key given twice");
+	refuse(BASE "colour = red\n", 6, "unknown key");
+	refuse("[other]\nkey = /x\n", 2, "keys belong");
+	refuse(BASE "options = -avze\n", 6, "options: short");
+	refuse(BASE "options = --rsh=sh\n", 6, "options: this rsync");
+	refuse(BASE "options = --rsync-path=x\n", 6, "options: this rsync");
+	refuse(BASE "options = a\n", 6, "options: each");
+	refuse(BASE "ssh_option = StrictHostKeyChecking=no\n", 6,
+	    "ssh_option: rsguard");
+	refuse(BASE "ssh_option = ProxyCommand='x'\n", 6, "ssh_option must");
+	refuse(BASE "timeout = 8d\n", 6, "bad duration");
+	refuse(BASE "timeout = 1x\n", 6, "bad duration");
+	refuse(BASE "port = 70000\n", 6, "port");
+	refuse(BASE "retries = 21\n", 6, "retries");
+	refuse(BASE "bwlimit = 1T\n", 6, "bwlimit");
+	refuse(BASE "key = relative\n", 6, "key given twice");
+	refuse("[job]\nkey = relative\n", 2, "must be an absolute");
+	refuse("[job]\nnot a pair\n", 2, "syntax error");
+	refuse("[job]\ndirection = sideways\n", 2, "direction");
+	refuse(BASE "\x01\n", 6, "control character");
+	refuse("[job]\n", 0, "direction, source");
+	refuse("[job]\ndirection = push\nsource = rel\ndestination = h:/x\n"
+	    "key = /k\n", 0, "push: source");
+	refuse("[job]\ndirection = push\nsource = /a\ndestination = -oX@h:/x\n"
+	    "key = /k\n", 0, "bad user");
+	refuse("[job]\ndirection = push\nsource = /a\ndestination = -h:/x\n"
+	    "key = /k\n", 0, "bad host");
+	refuse("[job]\ndirection = push\nsource = /a\ndestination = /b\n"
+	    "key = /k\n", 0, "remote side");
+	/* MAX_JOB_LINE and MAX_JOB_LINE + 1 */
+	memset(big, 'a', sizeof(big));
+	snprintf(big, sizeof(big), "[job]\n#%.*s\n", MAX_JOB_LINE - 1,
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	refuse(big, 0, "direction, source");
+	snprintf(big, sizeof(big), "[job]\n#%.*s\n", MAX_JOB_LINE,
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	refuse(big, 2, "line too long");
+}
+
+static void
+test_names_durations(void)
+{
+	int s = -1;
+
+	ASSERT_TRUE(job_valid_name("web-1.daily_x"));
+	ASSERT_FALSE(job_valid_name("-x"));
+	ASSERT_FALSE(job_valid_name("a/b"));
+	ASSERT_FALSE(job_valid_name(""));
+	ASSERT_INT_EQ(job_duration("90", &s), 0);
+	ASSERT_INT_EQ(s, 90);
+	ASSERT_INT_EQ(job_duration("15m", &s), 0);
+	ASSERT_INT_EQ(s, 900);
+	ASSERT_INT_EQ(job_duration("7d", &s), 0);
+	ASSERT_INT_EQ(job_duration("7d1", &s), -1);
+	ASSERT_INT_EQ(job_duration("m", &s), -1);
+	ASSERT_INT_EQ(job_duration("99999999999", &s), -1);
+}
+
+static void
+test_state(void)
+{
+	struct mstate st, back;
+	char *js, *prom;
+
+	memset(&st, 0, sizeof(st));
+	st.start = 100;
+	st.end = 160;
+	st.exit = 12;
+	st.attempts = 3;
+	st.last_success = 50;
+	snprintf(st.result, sizeof(st.result), "failed");
+	snprintf(st.message, sizeof(st.message), "say \"hi\"\n");
+	js = mstate_json("j", &st);
+	ASSERT_TRUE(strstr(js, "say \\\"hi\\\"\\u000a") != NULL);
+	ASSERT_INT_EQ(mstate_parse(js, &back), 0);
+	ASSERT_STR_EQ(back.result, "failed");
+	ASSERT_INT_EQ(back.exit, 12);
+	ASSERT_INT_EQ(back.attempts, 3);
+	ASSERT_INT_EQ(back.last_success, 50);
+	ASSERT_INT_EQ(mstate_parse("{}", &back), -1);
+	prom = mstate_prom("j", &st);
+	ASSERT_TRUE(strstr(prom, "rsguard_last_run_success{job=\"j\"} 0\n")
+	    != NULL);
+	mstate_stats("Number of regular files transferred: 1,234\n"
+	    "Total bytes sent: 2,000\nTotal bytes received: 35\n", &st);
+	ASSERT_INT_EQ(st.files, 1234);
+	ASSERT_INT_EQ(st.bytes, 2035);
+	ASSERT_TRUE(mirror_retryable(255) && mirror_retryable(30));
+	ASSERT_FALSE(mirror_retryable(23) || mirror_retryable(24));
+	free(js);
+	free(prom);
+}
+
+int
+main(void)
+{
+	test_accept();
+	test_refuse();
+	test_names_durations();
+	test_state();
+	return test_summary();
+}
