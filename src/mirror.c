@@ -407,6 +407,13 @@ attempts(struct run *r, struct strvec *av)
 		}
 		code = sr.status < 0 ? MIRROR_EXIT_CONFIG : sr.status;
 		if ((cause = fatal_cause(&r->j, r->err)) != NULL) {
+			/*
+			 * NB. ssh refused the connection; rsync reports that
+			 * as 255 or, when it sees the pipe close first, 12.
+			 * Say 255 (ssh's code) every time.
+			 */
+			if (code == 12)
+				code = 255;
 			finish(r, "failed", code, cause);
 			return code;
 		}
