@@ -22,7 +22,10 @@
 
 #include "authkeys.h"
 
-/* Sorted by name (checked by a unit test); order matches enum ak_opt. */
+/*
+ * Sorted by strcasecmp (checked by a unit test); order matches enum ak_opt.
+ * Names are spelled as sshd(8) documents them.
+ */
 const struct ak_optdef authkeys_opttab[AKO_COUNT] = {
 	{ "agent-forwarding",	0, 0 },
 	{ "cert-authority",	0, 0 },
@@ -36,7 +39,7 @@ const struct ak_optdef authkeys_opttab[AKO_COUNT] = {
 	{ "no-touch-required",	0, 0 },
 	{ "no-user-rc",		0, 0 },
 	{ "no-verify-required",	0, 0 },
-	{ "no-x11-forwarding",	0, 0 },
+	{ "no-X11-forwarding",	0, 0 },
 	{ "permitlisten",	1, 0 },
 	{ "permitopen",		1, 0 },
 	{ "port-forwarding",	0, 0 },
@@ -47,7 +50,7 @@ const struct ak_optdef authkeys_opttab[AKO_COUNT] = {
 	{ "tunnel",		1, 0 },
 	{ "user-rc",		0, 0 },
 	{ "verify-required",	0, 0 },
-	{ "x11-forwarding",	0, 0 },
+	{ "X11-forwarding",	0, 0 },
 };
 
 /* Key types OpenSSH 9 reads, and the type string their blob carries. */

@@ -27,7 +27,7 @@ enum ak_opt {
 };
 
 struct ak_optdef {
-	const char	*name;	/* lower case; matched case-insensitively */
+	const char	*name;	/* as documented; matched case-insensitively */
 	int		 value;	/* 1: takes ="value", 0: a flag */
 	int		 once;	/* 1: sshd refuses it twice */
 };

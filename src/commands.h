@@ -5,5 +5,8 @@
 #define RSGUARD_VERSION	"0.1.0"
 
 int	 serve_main(int, char **);
+int	 keygen_main(int, char **);
+int	 authorize_main(int, char **);
+int	 lint_main(int, char **);
 
 #endif

@@ -119,7 +119,7 @@ test_opttab(void)
 	int i;
 
 	for (i = 1; i < AKO_COUNT; i++)
-		ASSERT_TRUE(strcmp(authkeys_opttab[i - 1].name,
+		ASSERT_TRUE(strcasecmp(authkeys_opttab[i - 1].name,
 		    authkeys_opttab[i].name) < 0);
 	for (i = 0; i < AKO_COUNT; i++)
 		ASSERT_INT_EQ(authkeys_opt_lookup(authkeys_opttab[i].name,
