@@ -215,9 +215,11 @@ install(const char *file, int is_default, const struct ak_line *key,
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1;
 
-	dir = xstrdup(file);
-	if ((slash = strrchr(dir, '/')) == NULL)
-		errx(1, "--file must be a path with a directory");
+	if (strchr(file, '/') == NULL)
+		dir = xasprintf("./%s", file);
+	else
+		dir = xstrdup(file);
+	slash = strrchr(dir, '/');
 	*slash = '\0';
 	base = slash + 1;
 	if (*base == '\0')

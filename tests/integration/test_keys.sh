@@ -33,6 +33,7 @@ new_key() {	# new_key NAME: keygen into $S/keys, K=private key path
 	K=$S/keys/$1
 }
 
+# keygen MUST 1 (no overwrite), MUST 2 (modes), MUST 3 (NAME).
 t_keygen_modes_and_no_overwrite() {
 	new_scratch
 	new_key backup || return 1
@@ -75,7 +76,7 @@ t_keygen_default_dir() {
 	    { fail "not in XDG_CONFIG_HOME/rsguard/keys"; return 1; }
 }
 
-# A line made by authorize is accepted by sshd; rsync pulls through it;
+# authorize MUST 2.  A line made by authorize is accepted by sshd; rsync pulls through it;
 # a shell, another command and another source address are refused.
 t_authorize_line_works_with_sshd() {
 	new_scratch
@@ -127,7 +128,8 @@ t_authorize_refusals() {
 	"$RSGUARD" authorize -h | grep -q -- '--legacy-no-opts' || { fail "-h"; return 1; }
 }
 
-# --install: once per key, other lines byte for byte, atomic, modes.
+# authorize MUST 3.  --install: once per key, other lines byte for byte,
+# atomic, modes.
 t_authorize_install() {
 	new_scratch
 	new_key inst || return 1
@@ -190,7 +192,7 @@ t_authorize_install_default() {
 	[ $ok = 1 ] || { fail "modes"; return 1; }
 }
 
-# --exact: what sshd hands the shell is split back into exactly the
+# authorize MUST 1.  --exact: what sshd hands the shell is split back into exactly the
 # intended argv (an argv-echo program stands in for rsguard).
 t_authorize_exact_roundtrip() {
 	new_scratch
@@ -222,6 +224,7 @@ fixture() {
 	sed -e "s|@RSG@|$RSGUARD|g" -e "s|@DIR@|$S/srv|g" "$CORPUS/$1" >"$S/$1"
 }
 
+# lint MUST 1 (codes) and MUST 2 (exit status) on the corpus.
 t_lint_corpus() {
 	new_scratch
 	mkdir "$S/srv"
@@ -251,8 +254,16 @@ t_lint_corpus() {
 	run_lint --ignore RSG999 "$S/good.keys"; [ $RC = 3 ] || { fail "unknown --ignore: exit $RC"; return 1; }
 	run_lint "$S/no-such-file"; [ $RC = 3 ] || { fail "missing file: exit $RC"; return 1; }
 	"$RSGUARD" lint -h | grep -q RSG015 || { fail "-h lists no codes"; return 1; }
+	# MUST 4: a program named in command= is looked at, never run
+	printf '#!/bin/sh\ntouch %s/ran\n' "$S" >"$S/prog"; chmod 755 "$S/prog"
+	printf 'restrict,command="%s" %s\n' "$S/prog" "$(cut -d' ' -f1,2 "$IT_SSHDIR/client_ed25519.pub")" >"$S/run.keys"
+	run_lint "$S/run.keys"
+	[ -e "$S/ran" ] && { fail "lint ran the command"; return 1; }
+	[[ $CODES == *RSG008* ]] && { fail "executable reported missing"; return 1; }
+	return 0
 }
 
+# lint MUST 3.
 t_lint_json() {
 	new_scratch
 	mkdir "$S/srv"

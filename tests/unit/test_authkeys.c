@@ -70,7 +70,8 @@ static const struct {
 	{ "restrict ssh-foo " ED_B64, 0, AKE_KEYTYPE, 0 },
 	{ "ssh-ed25519", 0, AKE_BASE64, 0 },
 	{ "restrict ssh-ed25519", 0, AKE_BASE64, 0 },
-	/* a key broken across lines: both halves */
+	/* MUST 3: strict base64, whole blob, its own type; a key broken
+	 * across lines: both halves */
 	{ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKbXih4hyg", 0, AKE_BASE64, 0 },
 	{ "restrict ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKbXih4hyg",
 	    0, AKE_BASE64, 0 },
