@@ -174,6 +174,24 @@ t_authorize_install() {
 	return 0
 }
 
+# authorize MUST 3: concurrent installs of different keys lose none.
+t_authorize_install_concurrent() {
+	new_scratch
+	mkdir "$S/srv" "$S/ssh"
+	local i pids=()
+	for i in 1 2 3 4 5 6; do new_key "c$i" || return 1; done
+	for i in 1 2 3 4 5 6; do
+		"$RSGUARD" authorize --key "$S/keys/c$i.pub" --from UNKNOWN -ro \
+		    --install --file "$S/ssh/authorized_keys" "$S/srv" >/dev/null 2>&1 &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i" || { fail "an install failed"; return 1; }; done
+	[ "$(wc -l <"$S/ssh/authorized_keys")" = 6 ] || { fail "lines: $(wc -l <"$S/ssh/authorized_keys")"; return 1; }
+	for i in 1 2 3 4 5 6; do
+		grep -qF "$(cut -d' ' -f2 "$S/keys/c$i.pub")" "$S/ssh/authorized_keys" || { fail "key c$i lost"; return 1; }
+	done
+}
+
 # The default --install target is ~/.ssh/authorized_keys (unprivileged
 # run only: its home is a scratch dir made by run.sh).
 t_authorize_install_default() {
@@ -333,6 +351,7 @@ t_lint_login_shell() {
 
 run_tests t_keygen_modes_and_no_overwrite t_keygen_default_dir \
 	t_authorize_line_works_with_sshd t_authorize_refusals \
-	t_authorize_install t_authorize_install_default \
+	t_authorize_install t_authorize_install_concurrent \
+	t_authorize_install_default \
 	t_authorize_exact_roundtrip t_lint_corpus t_lint_json \
 	t_lint_strict_modes t_lint_login_shell
