@@ -57,7 +57,7 @@ const struct ak_optdef authkeys_opttab[AKO_COUNT] = {
 static const struct keytype {
 	const char	*name;
 	const char	*blob;
-	int		 nstr;	/* SSH strings in a plain key's blob; 0 cert */
+	int		 nstr;	/* SSH strings in a plain key blob; 0: cert */
 } keytypes[] = {
 	{ "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256", 3 },
 	{ "ecdsa-sha2-nistp256-cert-v01@openssh.com",
@@ -70,9 +70,11 @@ static const struct keytype {
 	    "ecdsa-sha2-nistp521-cert-v01@openssh.com", 0 },
 	/* NB. signature names read as RSA keys, as sshkey_type_from_name */
 	{ "rsa-sha2-256", "ssh-rsa", 3 },
-	{ "rsa-sha2-256-cert-v01@openssh.com", "ssh-rsa-cert-v01@openssh.com", 0 },
+	{ "rsa-sha2-256-cert-v01@openssh.com",
+	    "ssh-rsa-cert-v01@openssh.com", 0 },
 	{ "rsa-sha2-512", "ssh-rsa", 3 },
-	{ "rsa-sha2-512-cert-v01@openssh.com", "ssh-rsa-cert-v01@openssh.com", 0 },
+	{ "rsa-sha2-512-cert-v01@openssh.com",
+	    "ssh-rsa-cert-v01@openssh.com", 0 },
 	{ "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com",
 	    "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com", 0 },
 	{ "sk-ecdsa-sha2-nistp256@openssh.com",

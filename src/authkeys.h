@@ -1,4 +1,4 @@
-/* authkeys.h - one authorized_keys line, parsed and emitted as sshd does (pure). */
+/* authkeys.h - an authorized_keys line, parsed and emitted as sshd (pure). */
 #ifndef RSGUARD_AUTHKEYS_H
 #define RSGUARD_AUTHKEYS_H
 
@@ -27,7 +27,7 @@ enum ak_opt {
 };
 
 struct ak_optdef {
-	const char	*name;	/* as documented; matched case-insensitively */
+	const char	*name;	/* as documented; case-insensitive */
 	int		 value;	/* 1: takes ="value", 0: a flag */
 	int		 once;	/* 1: sshd refuses it twice */
 };
@@ -45,11 +45,11 @@ struct ak_option {
 };
 
 struct ak_line {
-	int		 blank;		/* blank or comment: nothing else set */
+	int		 blank;		/* blank or comment: nothing else */
 	size_t		 nopts;
 	struct ak_option opts[MAX_AUTHKEYS_OPTS];
 	char		*type;		/* declared key type */
-	char		*b64;		/* the base64 text as written */
+	char		*b64;		/* the base64 text */
 	unsigned char	*blob;		/* decoded */
 	size_t		 bloblen;
 	char		*comment;	/* "" when none; NUL-free */

@@ -215,7 +215,8 @@ keygen_main(int argc, char **argv)
 	printf("Created %s (private, 0600) and %s.\n\n%s\n", key, pub, line);
 	printf("Next steps:\n"
 	    "1. Copy %s to the server and there, as the account that owns\n"
-	    "   the data, run (with this machine's address and the directory):\n"
+	    "   the data, run (with this machine's address and the "
+	    "directory):\n"
 	    "     rsguard authorize --key %s.pub --from CLIENT-ADDRESS "
 	    "--install -ro /srv/DIR\n"
 	    "2. Pull from this machine with the key and nothing else:\n"

@@ -1,4 +1,4 @@
-/* shword.h - POSIX shell words: quote for sh -c, split a simple command (pure). */
+/* shword.h - shell words: quote for sh -c, split simple commands (pure). */
 #ifndef RSGUARD_SHWORD_H
 #define RSGUARD_SHWORD_H
 
