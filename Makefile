@@ -85,7 +85,9 @@ tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIBSRCS)
 fuzz: $(FUZZERS)
 	@set -e; for f in $(FUZZERS); do \
 	  mkdir -p $$f.corpus; \
-	  ./$$f -max_total_time=$(FUZZTIME) -max_len=4096 $$f.corpus tests/fuzz/seeds >/dev/null 2>$$f.log || \
+	  seeds=tests/fuzz/seeds; n=$${f#tests/fuzz/fuzz_}; \
+	  [ -d tests/fuzz/seeds_$$n ] && seeds=tests/fuzz/seeds_$$n; \
+	  ./$$f -max_total_time=$(FUZZTIME) -max_len=4096 $$f.corpus $$seeds >/dev/null 2>$$f.log || \
 	    { tail -50 $$f.log; exit 1; }; \
 	  echo "fuzz ok: $$f ($(FUZZTIME)s)"; done
 

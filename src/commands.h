@@ -5,6 +5,9 @@
 #define RSGUARD_VERSION	"0.1.0"
 
 int	 serve_main(int, char **);
+int	 keygen_main(int, char **);
+int	 authorize_main(int, char **);
+int	 lint_main(int, char **);
 int	 showcmd_main(int, char **);
 int	 check_main(int, char **);
 int	 mirror_main(int, char **);

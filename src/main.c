@@ -13,6 +13,12 @@ static const struct command {
 } commands[] = {
 	{ "serve",	serve_main,
 	    "the SSH forced command: a confined, stricter rrsync" },
+	{ "keygen",	keygen_main,
+	    "make a dedicated passphrase-less key for one mirror" },
+	{ "authorize",	authorize_main,
+	    "print or install the restricted authorized_keys line" },
+	{ "lint",	lint_main,
+	    "check authorized_keys files the way sshd reads them" },
 	{ "showcmd",	showcmd_main,
 	    "print the rsync server command an rsync command line sends" },
 	{ "check",	check_main,
