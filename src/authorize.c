@@ -48,7 +48,8 @@ usage(int status)
 	fprintf(status ? stderr : stdout,
 "usage: rsguard authorize --key FILE.pub [--from HOSTS] [--legacy-no-opts]\n"
 "           [-ro|-wo] [-munge] [-no-del] [-no-overwrite] [-no-lock]\n"
-"           [-absolute] [--exact CMD] [--install [--file FILE]] DIR\n"
+"           [-absolute] [--exact CMD] [--log WHERE] [--install [--file FILE]]\n"
+"           DIR\n"
 "\n"
 "Print the authorized_keys line that lets the key run only\n"
 "\"rsguard serve [options] DIR\" (restrict, from=, command=).\n"
@@ -59,6 +60,7 @@ usage(int status)
 "  -ro -wo -munge -no-del -no-overwrite -no-lock -absolute\n"
 "                     passed to rsguard serve (see rsguard(1))\n"
 "  --exact CMD        allow only this exact rsync server command\n"
+"  --log WHERE        serve's log: syslog (default), none, or a FILE path\n"
 "  --install          add the line to ~/.ssh/authorized_keys atomically,\n"
 "                     replacing a line for the same key\n"
 "  --file FILE        with --install: this authorized_keys file instead\n"
@@ -310,7 +312,7 @@ int
 authorize_main(int argc, char **argv)
 {
 	const char *keyfile = NULL, *from = NULL, *exact = NULL;
-	const char *file = NULL, *dirarg = NULL, *e;
+	const char *file = NULL, *dirarg = NULL, *e, *logto = NULL;
 	int legacy = 0, doinstall = 0, modes[NMODEOPTS] = { 0 };
 	char exe[PATH_MAX], rdir[PATH_MAX], *cmd, *w, *line, *path = NULL;
 	struct ak_line key, out;
@@ -338,6 +340,7 @@ authorize_main(int argc, char **argv)
 		VALOPT("--from", from);
 		VALOPT("--exact", exact);
 		VALOPT("--file", file);
+		VALOPT("--log", logto);
 #undef VALOPT
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
 			usage(0);
@@ -372,6 +375,10 @@ authorize_main(int argc, char **argv)
 		errx(1, "--file goes with --install");
 	if (exact != NULL && (exact[0] == '\0' || has_ctl(exact)))
 		errx(1, "--exact: empty or has a control character");
+	/* serve's own rule: syslog, none, or an absolute file path. */
+	if (logto != NULL && strcmp(logto, "syslog") != 0 &&
+	    strcmp(logto, "none") != 0 && (logto[0] != '/' || has_ctl(logto)))
+		errx(1, "--log takes syslog, none or an absolute file path");
 	if (from != NULL && (from[0] == '\0' || strpbrk(from, "\" \t") ||
 	    has_ctl(from)))
 		errx(1, "--from: give sshd patterns like "
@@ -394,6 +401,14 @@ authorize_main(int argc, char **argv)
 	w = xasprintf("%s serve", cmd);
 	free(cmd);
 	cmd = w;
+	if (logto != NULL) {
+		char *q = shword_quote(logto);
+
+		w = xasprintf("%s --log=%s", cmd, q);
+		free(q);
+		free(cmd);
+		cmd = w;
+	}
 	if (exact != NULL) {
 		char *q = shword_quote(exact);
 

@@ -12,11 +12,8 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 say "a private sshd with its own host key"
 mkdir -p "$work/srv/export" "$work/srv/incoming" "$work/client/data"
 ssh-keygen -q -t ed25519 -N '' -f "$work/hostkey"
-ssh-keygen -q -t ed25519 -N '' -C rsguard-demo -f "$work/key"
-pub=$(cat "$work/key.pub")
-cat > "$work/authorized_keys" <<EOT
-restrict,command="$rsguard serve --log=$work/serve.log -ro $work/srv/export" $pub
-EOT
+: > "$work/authorized_keys"
+chmod 600 "$work/authorized_keys"
 cat > "$work/sshd_config" <<EOT
 HostKey $work/hostkey
 AuthorizedKeysFile $work/authorized_keys
@@ -28,15 +25,38 @@ PubkeyAuthentication yes
 PermitRootLogin prohibit-password
 PidFile none
 LogLevel ERROR
+ExposeAuthInfo yes
 EOT
 "$sshd" -t -f "$work/sshd_config"
 echo "localhost $(cat "$work/hostkey.pub")" > "$work/known_hosts"
-ssh_cmd="ssh -F none -i $work/key -o IdentitiesOnly=yes -o IdentityAgent=none \
+
+say "rsguard keygen: a dedicated key, outside ~/.ssh"
+"$rsguard" keygen --dir "$work/keys" demo | sed -n '1,3p'
+key=$work/keys/demo
+
+say "rsguard authorize: the restricted line, installed atomically"
+# NB. through "ProxyCommand sshd -i" sshd sees no client address: it
+# calls it UNKNOWN, so that is what from= names here.
+"$rsguard" authorize --key "$key.pub" --from UNKNOWN \
+    --log "$work/serve.log" --install --file "$work/authorized_keys" \
+    -ro "$work/srv/export" >/dev/null
+"$rsguard" authorize --key "$key.pub" --from UNKNOWN \
+    --log "$work/serve.log" --install --file "$work/authorized_keys" \
+    -ro "$work/srv/export" >/dev/null
+echo "installed twice, lines in the file: $(wc -l < "$work/authorized_keys")"
+ssh_cmd="ssh -F none -i $key -o IdentitiesOnly=yes -o IdentityAgent=none \
 -o BatchMode=yes -o StrictHostKeyChecking=yes \
 -o UserKnownHostsFile=$work/known_hosts \
 -o ProxyCommand='$sshd -i -f $work/sshd_config'"
-echo "authorized_keys:"
 sed 's/AAAA[^ ]*/AAAA.../' "$work/authorized_keys"
+
+say "rsguard lint: what sshd will make of that file"
+# RSG013 left out: this private sshd runs with StrictModes no under /tmp.
+"$rsguard" lint --ignore RSG013 "$work/authorized_keys" || true
+
+say "rsguard check: the key works, and does nothing else"
+"$rsguard" check --key "$key" -o UserKnownHostsFile="$work/known_hosts" \
+    -o ProxyCommand="$sshd -i -f $work/sshd_config" "$(id -un)@localhost"
 
 say "server data to mirror"
 for i in 1 2 3; do
@@ -59,24 +79,24 @@ echo "(no itemized changes above = up to date)"
 
 say "rsguard mirror: the same pull as a job, and a push job, both pinned"
 # A second key for pushes: one key, one forced command.
-ssh-keygen -q -t ed25519 -N '' -C rsguard-demo-push -f "$work/pushkey"
-# XXX once "rsguard authorize" lands, this line becomes:
-#   rsguard authorize -wo "$work/srv/incoming" "$work/pushkey.pub" >> ...
-echo "restrict,command=\"$rsguard serve --log=$work/serve.log -wo $work/srv/incoming\" $(cat "$work/pushkey.pub")" \
-    >> "$work/authorized_keys"
+"$rsguard" keygen --dir "$work/keys" demo-push >/dev/null
+"$rsguard" authorize --key "$work/keys/demo-push.pub" --from UNKNOWN \
+    --log "$work/serve.log" --install --file "$work/authorized_keys" \
+    -wo "$work/srv/incoming" >/dev/null
 mkdir -p "$work/jobs" "$work/state" "$work/client/mirror"
 for job in pull push; do
 	if [ $job = pull ]; then
-		src="$(id -un)@localhost:/" dst=$work/client/mirror key=$work/key
+		src="$(id -un)@localhost:/" dst=$work/client/mirror jkey=$key
 	else
-		src=$work/client/data dst="$(id -un)@localhost:/" key=$work/pushkey
+		src=$work/client/data dst="$(id -un)@localhost:/" \
+		    jkey=$work/keys/demo-push
 	fi
 	cat > "$work/jobs/$job.conf" <<EOT
 [job]
 direction = $job
 source = $src
 destination = $dst
-key = $key
+key = $jkey
 options = -a --delete
 timeout = 2m
 retries = 2
