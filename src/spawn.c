@@ -97,7 +97,7 @@ spawn_run(const char *const argv[], const char *const envp[],
 	size_t ocap = 0, ecap = 0, ilen = input ? strlen(input) : 0, ioff = 0;
 	long long deadline = 0, killat = 0;
 	struct pollfd pf[3];
-	int status, nfd, i, devnull, term = 0;
+	int status, nfd, i, devnull, term = 0, ret = -1;
 	pid_t pid, w;
 	ssize_t n;
 
@@ -210,17 +210,7 @@ spawn_run(const char *const argv[], const char *const envp[],
 		else if (WIFSIGNALED(status))
 			r->status = 128 + WTERMSIG(status);
 	}
-	for (i = 0; i < 2; i++) {
-		if (in[i] != -1)
-			close(in[i]);
-		if (out[i] != -1)
-			close(out[i]);
-		if (err[i] != -1)
-			close(err[i]);
-	}
-	freev(av);
-	freev(ev);
-	return 0;
+	ret = 0;
  fail:
 	for (i = 0; i < 2; i++) {
 		if (in[i] != -1)
@@ -232,7 +222,7 @@ spawn_run(const char *const argv[], const char *const envp[],
 	}
 	freev(av);
 	freev(ev);
-	return -1;
+	return ret;
 }
 
 void
