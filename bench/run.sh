@@ -228,3 +228,6 @@ echo
 echo "machine: nproc=$(nproc) kernel=$(uname -sr) arch=$(uname -m)"
 echo "         $(rsync --version | head -n1 | sed 's/  */ /g'); $(ssh -V 2>&1); $(python3 -V 2>&1)"
 echo "         cpu: $(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo 2>/dev/null || echo unknown)"
+
+# ---- rsguard mirror vs a hand-written rsync (bench/mirror.sh) -------------
+[ "${BENCH_SKIP_MIRROR:-0}" = 1 ] || "$HERE/mirror.sh"

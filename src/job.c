@@ -258,13 +258,13 @@ add_options(struct strvec *sv, const char *v, const char **errstr)
 enum { K_DIRECTION, K_SOURCE, K_DESTINATION, K_KEY, K_KNOWN_HOSTS,
     K_RSYNC, K_BWLIMIT, K_CIPHER, K_PORT, K_TIMEOUT, K_IO_TIMEOUT,
     K_CONNECT_TIMEOUT, K_ALIVE, K_RETRIES, K_RETRY_DELAY, K_EVERY,
-    K_OPTIONS, K_EXCLUDE, K_SSH_OPTION, K_NKEYS };
+    K_ATOMIC, K_OPTIONS, K_EXCLUDE, K_SSH_OPTION, K_NKEYS };
 
 static const char *const keynames[K_NKEYS] = {
 	"direction", "source", "destination", "key", "known_hosts",
 	"rsync", "bwlimit", "cipher", "port", "timeout", "io_timeout",
 	"connect_timeout", "server_alive_interval", "retries", "retry_delay",
-	"every", "options", "exclude", "ssh_option"
+	"every", "atomic", "options", "exclude", "ssh_option"
 };
 
 static int
@@ -350,6 +350,13 @@ handler(void *user, const char *section, const char *name,
 			}
 		free(j->cipher);
 		return set_str(&j->cipher, value);
+	case K_ATOMIC:
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
+			c->err = "atomic must be yes or no";
+			return 0;
+		}
+		j->atomic = strcmp(value, "yes") == 0;
+		return 1;
 	case K_PORT:
 	case K_RETRIES:
 		n = 0;
@@ -491,6 +498,7 @@ job_parse(const char *text, const char *name, const char *dir,
 	j->connect_timeout = 30;
 	j->alive_interval = 15;
 	j->retries = 3;
+	j->atomic = 1;
 	j->retry_delay = 30;
 	if (prescan(text, line, errstr) == -1)
 		goto fail;

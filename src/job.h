@@ -48,6 +48,7 @@ struct job {
 	int		 retries;	/* attempts after the first */
 	int		 retry_delay;	/* first backoff, seconds, doubles */
 	int		 every;		/* schedule interval, seconds; 0 unset */
+	int		 atomic;	/* --delay-updates, --delete-delay */
 };
 
 /*

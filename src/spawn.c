@@ -2,6 +2,7 @@
  * spawn.c - fork/exec/wait with captured output and a time limit, for
  * the client commands.  The forced-command path does not use this.
  */
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -14,6 +15,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
 
 #include "spawn.h"
 #include "util.h"
@@ -97,7 +102,7 @@ spawn_run(const char *const argv[], const char *const envp[],
 	size_t ocap = 0, ecap = 0, ilen = input ? strlen(input) : 0, ioff = 0;
 	long long deadline = 0, killat = 0;
 	struct pollfd pf[3];
-	int status, nfd, i, devnull, term = 0, ret = -1;
+	int status, nfd, i, devnull, term = 0, ret = -1, pidfd;
 	pid_t pid, w;
 	ssize_t n;
 
@@ -188,11 +193,20 @@ spawn_run(const char *const argv[], const char *const envp[],
 			killat = 0;
 		}
 	}
-	/* Outputs closed; the child may still run (or hang). */
+	/*
+	 * Outputs closed; the child may still run (or hang).  Wait on a
+	 * pidfd so that its exit is seen at once, not at the next tick.
+	 */
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	for (;;) {
 		w = waitpid(pid, &status, deadline || killat ? WNOHANG : 0);
 		if (w == pid || (w == -1 && errno != EINTR))
 			break;
+		if (pidfd != -1) {
+			struct pollfd pp = { pidfd, POLLIN, 0 };
+			(void)poll(&pp, 1, 200);
+		} else
+			usleep(5000);
 		if (deadline && now_ms() >= deadline && !term) {
 			r->timed_out = term = 1;
 			kill(-pid, SIGTERM);
@@ -202,8 +216,9 @@ spawn_run(const char *const argv[], const char *const envp[],
 			kill(-pid, SIGKILL);
 			killat = 0;
 		}
-		usleep(20000);
 	}
+	if (pidfd != -1)
+		close(pidfd);
 	if (w == pid) {
 		if (WIFEXITED(status))
 			r->status = WEXITSTATUS(status);

@@ -57,6 +57,21 @@ test_accept(void)
 	ASSERT_STR_EQ(av.v[av.n - 1], "bk@host.example:/x/");
 	strvec_free(&av);
 	job_free(&j);
+
+	/* atomic = no: neither --delay-updates nor --delete-delay. */
+	ASSERT_INT_EQ(job_parse(BASE "options = -a --delete\natomic = no\n",
+	    "t", "/etc/rsguard/jobs", &j, &line, &errstr), 0);
+	ASSERT_INT_EQ(j.atomic, 0);
+	mirror_rsync_argv(&j, 0, &av);
+	has_delay = has_dd = 0;
+	for (i = 0; i < av.n; i++) {
+		has_delay |= strcmp(av.v[i], "--delay-updates") == 0;
+		has_dd |= strcmp(av.v[i], "--delete-delay") == 0;
+	}
+	ASSERT_FALSE(has_delay);
+	ASSERT_FALSE(has_dd);
+	strvec_free(&av);
+	job_free(&j);
 }
 
 static void
@@ -78,6 +93,8 @@ test_refuse(void)
 	refuse(BASE "timeout = 1x\n", 6, "bad duration");
 	refuse(BASE "port = 70000\n", 6, "port");
 	refuse(BASE "retries = 21\n", 6, "retries");
+	refuse(BASE "atomic = maybe\n", 6, "atomic must be yes or no");
+	refuse(BASE "atomic = yes\natomic = no\n", 7, "key given twice");
 	refuse(BASE "bwlimit = 1T\n", 6, "bwlimit");
 	refuse(BASE "key = relative\n", 6, "key given twice");
 	refuse("[job]\nkey = relative\n", 2, "must be an absolute");
