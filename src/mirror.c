@@ -89,7 +89,8 @@ usage(int status)
 	    "retries, time bound,\nstatus file.  -n prints the rsync command "
 	    "without running it; -q is quiet\neven on a terminal.  Exit: 0 ok "
 	    "(also when files vanished), 1 set-up error,\n75 already running, "
-	    "124 timed out, else rsync's status.\n");
+	    "124 timed out, 128+N stopped by signal N (TERM, INT, HUP;\n"
+	    "rsync and ssh are stopped too), else rsync's status.\n");
 	exit(status);
 }
 
@@ -376,6 +377,43 @@ finish(struct run *r, const char *result, int code, const char *msg)
 		    r->st.files, r->st.bytes, msg[0] ? ": " : "", msg);
 }
 
+static volatile sig_atomic_t stop_signal;
+
+/* SIGTERM, SIGINT, SIGHUP: stop the transfer's whole process group. */
+static void
+on_stop(int sig)
+{
+	stop_signal = sig;
+	if (spawn_child_pgid > 0)
+		kill(-(pid_t)spawn_child_pgid, SIGTERM);
+}
+
+static void
+catch_stops(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* NB. no SA_RESTART: the backoff sleep ends */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Stopped by a signal: record it and say which. */
+static int
+stopped(struct run *r)
+{
+	char msg[64];
+
+	snprintf(msg, sizeof(msg), "stopped by signal %d (%s)",
+	    (int)stop_signal, strsignal(stop_signal));
+	finish(r, "failed", 128 + stop_signal, msg);
+	return 128 + stop_signal;
+}
+
 /* The retry loop (MUST 2).  Returns the exit status. */
 static int
 attempts(struct run *r, struct strvec *av)
@@ -388,7 +426,10 @@ attempts(struct run *r, struct strvec *av)
 
 	flags = SPAWN_OUT | SPAWN_ERR | SPAWN_TAIL |
 	    (r->tty && !r->quiet ? SPAWN_TEE : 0);
+	catch_stops();
 	for (n = 1;; n++) {
+		if (stop_signal)
+			return stopped(r);
 		left = deadline - now_mono();
 		if (left < 1) {
 			code = MIRROR_EXIT_TIMEOUT;
@@ -408,6 +449,8 @@ attempts(struct run *r, struct strvec *av)
 		r->st.rsync_exit = sr.status;
 		spawn_free(&sr);
 		r->st.duration = now_mono() - t0;
+		if (stop_signal)
+			return stopped(r);
 		if (sr.timed_out) {
 			code = MIRROR_EXIT_TIMEOUT;
 			break;

@@ -23,6 +23,8 @@
 #include "spawn.h"
 #include "util.h"
 
+volatile sig_atomic_t spawn_child_pgid;
+
 static long long
 now_ms(void)
 {
@@ -130,6 +132,7 @@ spawn_run(const char *const argv[], const char *const envp[],
 		_exit(127);
 	}
 	(void)setpgid(pid, pid);	/* both sides: no race with kill(-pid) */
+	spawn_child_pgid = pid;
 	if (in[0] != -1)
 		close(in[0]);
 	if (out[1] != -1)
@@ -217,6 +220,7 @@ spawn_run(const char *const argv[], const char *const envp[],
 			killat = 0;
 		}
 	}
+	spawn_child_pgid = 0;
 	if (pidfd != -1)
 		close(pidfd);
 	if (w == pid) {

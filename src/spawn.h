@@ -2,6 +2,7 @@
 #ifndef RSGUARD_SPAWN_H
 #define RSGUARD_SPAWN_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #define MAX_CAPTURE	(1024 * 1024)	/* bytes kept of each output */
@@ -30,5 +31,9 @@ struct spawn_result {
 int	 spawn_run(const char *const argv[], const char *const envp[],
 	    const char *input, int timeout, int flags, struct spawn_result *r);
 void	 spawn_free(struct spawn_result *);
+
+/* The process group spawn_run is waiting on (0: none), for a signal
+ * handler that must pass a stop on to it. */
+extern volatile sig_atomic_t spawn_child_pgid;
 
 #endif

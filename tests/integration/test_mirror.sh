@@ -117,6 +117,25 @@ t_stall_killed_at_timeout() {
 	[ "$(metric rsguard_last_run_success)" = 0 ] || { fail "metric success"; return 1; }
 }
 
+# A runner stopped with SIGTERM (cron's timeout, an admin's kill) stops its
+# rsync and ssh too, records the failure, and frees the lock at once.
+t_sigterm_stops_the_transfer() {
+	TIMEOUT=60 setup push "sleep 60"
+	"$RSGUARD" mirror "${OPTS[@]}" j >"$S/out" 2>"$LAST_ERR" &
+	local pid=$! t0=$SECONDS
+	sleep 1.5
+	kill -TERM "$pid"
+	wait "$pid"; RC=$?
+	[ "$RC" = 143 ] || { fail "exit $RC, want 143"; return 1; }
+	[ $((SECONDS - t0)) -lt 15 ] || { fail "took $((SECONDS - t0))s"; return 1; }
+	[ "$(json result)" = failed ] || { fail "result $(json result)"; return 1; }
+	grep -q 'signal' "$LAST_ERR" || { fail "no message"; return 1; }
+	# rsync and ssh inherit the lock: had they survived, it would be held.
+	sed -i 's/^timeout = .*/timeout = 2/' "$S/jobs/j.conf"
+	mirror
+	[ "$RC" = 124 ] || { fail "second run: exit $RC (75: lock still held)"; return 1; }
+}
+
 t_changed_host_key_fails() {
 	setup push
 	ssh-keygen -q -t ed25519 -N '' -f "$S/otherkey"
@@ -259,6 +278,7 @@ t_schedule_units_and_cron() {
 
 run_tests t_push_and_pull_identical t_lock_refuses_second_run \
     t_killed_mid_transfer_retry_completes t_stall_killed_at_timeout \
-    t_changed_host_key_fails t_trust_pins_on_first_use \
+    t_sigterm_stops_the_transfer t_changed_host_key_fails \
+    t_trust_pins_on_first_use \
     t_refused_key_fails_clearly t_vanished_file_is_a_warning \
     t_bad_job_file_line t_schedule_units_and_cron
