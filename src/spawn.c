@@ -25,6 +25,24 @@
 
 volatile sig_atomic_t spawn_child_pgid;
 
+static long long now_ms(void);
+
+/* At the time limit, TERM the process group; KILL it 5 s later. */
+static void
+enforce(pid_t pid, long long deadline, long long *killat,
+    struct spawn_result *r)
+{
+	if (deadline && now_ms() >= deadline && !r->timed_out) {
+		r->timed_out = 1;
+		kill(-pid, SIGTERM);
+		*killat = now_ms() + 5000;
+	}
+	if (*killat && now_ms() >= *killat) {
+		kill(-pid, SIGKILL);
+		*killat = 0;
+	}
+}
+
 static long long
 now_ms(void)
 {
@@ -104,7 +122,7 @@ spawn_run(const char *const argv[], const char *const envp[],
 	size_t ocap = 0, ecap = 0, ilen = input ? strlen(input) : 0, ioff = 0;
 	long long deadline = 0, killat = 0;
 	struct pollfd pf[3];
-	int status, nfd, i, devnull, term = 0, ret = -1, pidfd;
+	int status, nfd, i, devnull, ret = -1, pidfd;
 	pid_t pid, w;
 	ssize_t n;
 
@@ -186,15 +204,7 @@ spawn_run(const char *const argv[], const char *const envp[],
 				err[0] = -1;
 			}
 		}
-		if (deadline && now_ms() >= deadline && !term) {
-			r->timed_out = term = 1;
-			kill(-pid, SIGTERM);
-			killat = now_ms() + 5000;
-		}
-		if (killat && now_ms() >= killat) {
-			kill(-pid, SIGKILL);
-			killat = 0;
-		}
+		enforce(pid, deadline, &killat, r);
 	}
 	/*
 	 * Outputs closed; the child may still run (or hang).  Wait on a
@@ -210,15 +220,7 @@ spawn_run(const char *const argv[], const char *const envp[],
 			(void)poll(&pp, 1, 200);
 		} else
 			usleep(5000);
-		if (deadline && now_ms() >= deadline && !term) {
-			r->timed_out = term = 1;
-			kill(-pid, SIGTERM);
-			killat = now_ms() + 5000;
-		}
-		if (killat && now_ms() >= killat) {
-			kill(-pid, SIGKILL);
-			killat = 0;
-		}
+		enforce(pid, deadline, &killat, r);
 	}
 	spawn_child_pgid = 0;
 	if (pidfd != -1)
