@@ -76,6 +76,15 @@ asan: $(LIBSRCS)
 	  $(CLANG) $(ASANFLAGS) -o tests/unit/asan_test_$$m tests/unit/test_$$m.c $(LIBSRCS) $(LIBS); \
 	  ./tests/unit/asan_test_$$m; done
 
+# The whole program built with ASan+UBSan, for the suites that run it as
+# sshd would (see tests/asan_options.c).
+tests/rsguard-asan: $(SRCS) tests/asan_options.c
+	$(CLANG) $(ASANFLAGS) -DRSYNC_PATH='"$(RSYNC)"' -o $@ $(SRCS) \
+	  tests/asan_options.c $(LIBS)
+
+asan-security: tests/rsguard-asan
+	RSGUARD=$(CURDIR)/tests/rsguard-asan tests/security/run.sh
+
 FUZZERS	= $(sort $(patsubst %.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
 tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIBSRCS)
 	$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -Isrc \
@@ -114,10 +123,11 @@ clean-objs:
 	rm -f $(OBJS) $(OBJS:.o=.d)
 
 clean: clean-objs
-	rm -f $(PROG) $(UNITBIN) $(FUZZERS) tests/unit/*.d tests/unit/*.vg tests/unit/asan_test_*
+	rm -f $(PROG) tests/rsguard-asan $(UNITBIN) $(FUZZERS) tests/unit/*.d tests/unit/*.vg tests/unit/asan_test_*
 	rm -rf tests/fuzz/*.corpus tests/fuzz/*.log
 
 .PHONY: all unit check check-integration check-security valgrind asan fuzz \
+	asan-security \
 	demo bench lint-man install uninstall clean clean-objs
 
 -include $(OBJS:.o=.d)
