@@ -38,6 +38,7 @@
 #include "braces.h"
 #include "cmdline.h"
 #include "confine.h"
+#include "execrsync.h"
 #include "fingerprint.h"
 #include "log.h"
 #include "request.h"
@@ -385,64 +386,6 @@ arg_tail(const struct policy *p, char *a, int flags)
 	return a;
 }
 
-static volatile sig_atomic_t child_pid;
-
-static void
-forward(int sig)
-{
-	if (child_pid > 0)
-		kill(child_pid, sig);
-}
-
-static char envpath[] = "PATH=/usr/local/bin:/usr/bin:/bin";
-static char *envp[] = { envpath, NULL };	/* rsync's whole environment */
-
-/* Async-signal-safe report from the vfork child. */
-static void
-child_error(const char *msg, size_t len)
-{
-	(void)!write(2, prog, strlen(prog));
-	(void)!write(2, msg, len);
-}
-
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
-
-static int
-cmpint(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
-
-/* Close [lo, hi]: close_range(2) where the kernel has it. */
-static void
-close_span(int lo, int hi)
-{
-	int fd;
-
-	if (lo > hi)
-		return;
-	if (syscall(SYS_close_range, (unsigned int)lo, (unsigned int)hi, 0)
-	    == 0)
-		return;
-	for (fd = lo; fd <= hi && fd < 65536; fd++)
-		(void)close(fd);
-}
-
-/* Close every descriptor above 2 but the (sorted) pins (MUST 5). */
-static void
-close_others(const struct confine *c)
-{
-	int i, lo = 3;
-
-	for (i = 0; i < c->npins; i++) {
-		close_span(lo, c->pins[i] - 1);
-		lo = c->pins[i] + 1;
-	}
-	close_span(lo, INT_MAX);
-}
-
 /* The key sshd accepted, from its ExposeAuthInfo file, as a fingerprint. */
 static void
 key_fingerprint(char *fp, size_t fpsz)
@@ -506,12 +449,10 @@ serve_main(int argc, char **argv)
 	char realdir[PATH_MAX], *em = NULL, **vals, who[1024];
 	size_t i, j, budget = MAX_EXPANSIONS, gbudget = MAX_GLOB;
 	struct timespec t0, t1;
-	struct sigaction sa;
 	struct rlimit rl;
 	char ***cells = NULL;
 	size_t ncells = 0, capcells = 0;
-	int lockfd = -1, status, r, flags;
-	pid_t pid;
+	int lockfd = -1, r, flags;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	parse_args(argc, argv, &o);
@@ -689,62 +630,10 @@ serve_main(int argc, char **argv)
 	    p->ro ? "ro" : p->wo ? "wo" : "rw", p->dir, cmd_for_log);
 
 	/* 6. run */
-	fflush(NULL);
-	if (confine_export(&c) == -1)
-		refuse("cannot pass pinned paths to rsync: %s", strerror(errno));
-	qsort(c.pins, (size_t)c.npins, sizeof(int), cmpint);
-	/*
-	 * NB. vfork: the child shares our memory until execve, so it makes
-	 * system calls only (no stdio, no malloc), as posix_spawn does.
-	 * Everything it needs is prepared above.
-	 */
-	if ((pid = vfork()) == -1)
-		refuse("fork: %s", strerror(errno));
-	if (pid == 0) {
-		static const char nodir[] = ": error: cannot enter restricted "
-		    "dir\n";
-		static const char noexec[] = ": error: cannot run rsync\n";
-		if (fchdir(c.rootfd) == -1) {
-			child_error(nodir, sizeof(nodir) - 1);
-			_exit(1);
-		}
-		close_others(&c);
-		execve(o.rsync, av.v, envp);
-		child_error(noexec, sizeof(noexec) - 1);
-		_exit(127);
-	}
-	child_pid = pid;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = forward;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	sigaction(SIGUSR2, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	/* Let EOF reach the client as soon as rsync is done. */
-	{
-		int nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (nfd != -1) {
-			dup2(nfd, 0);
-			dup2(nfd, 1);
-			close(nfd);
-		}
-	}
-	while ((r = waitpid(pid, &status, 0)) == -1 && errno == EINTR)
-		;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r = execrsync_run(&c, o.rsync, av.v, &es);
 	if (r == -1)
-		status = 1 << 8;
-	if (WIFEXITED(status))
-		r = WEXITSTATUS(status);
-	else if (WIFSIGNALED(status))
-		r = 128 + WTERMSIG(status);
-	else
-		r = 1;
+		refuse("%s: %s", es, strerror(errno));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_msg(r == 0 ? LOG_INFO : LOG_NOTICE, "end %s status=%d "
 	    "duration=%.3fs", who, r, (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
