@@ -8,6 +8,8 @@ set -euo pipefail
 export LC_ALL=C
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 ROOT=$(dirname "$HERE")
 RSGUARD=$ROOT/rsguard
 SSHD=${SSHD:-/usr/sbin/sshd}
@@ -68,23 +70,7 @@ ssh-keygen -q -t ed25519 -N '' -C bench-hand -f "$T/k_hand"
 "$RSGUARD" keygen --dir "$T/keys" bench >/dev/null
 KEY_RG=$T/keys/bench
 { [ -r "$KEY_RG" ] && [ -r "$KEY_RG.pub" ]; } || die "rsguard keygen made no key in $T/keys"
-cat >"$T/sshd_config" <<EOF
-HostKey $T/hostkey
-AuthorizedKeysFile $T/authorized_keys
-AuthenticationMethods publickey
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-StrictModes no
-UsePAM no
-UseDNS no
-PrintMotd no
-PrintLastLog no
-X11Forwarding no
-PidFile none
-LogLevel ERROR
-EOF
+bench_sshd_config "$T" >"$T/sshd_config"
 # The hand-written side: a plain key line, no forced command.
 cat "$T/k_hand.pub" >"$T/authorized_keys"
 chmod 600 "$T/authorized_keys"

@@ -6,6 +6,8 @@ set -euo pipefail
 export LC_ALL=C
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 ROOT=$(dirname "$HERE")
 RSGUARD=$ROOT/rsguard
 RRSYNC=${RRSYNC:-/usr/bin/rrsync}
@@ -102,24 +104,7 @@ for v in plain rrsync rsguard; do ssh-keygen -q -t ed25519 -N '' -C "bench-$v" -
 	printf 'command="%s -ro %s" %s\n' "$RRSYNC" "$DIR" "$(cat "$T/k_rrsync.pub")"
 	printf 'command="%s serve --log=none -ro %s" %s\n' "$RSGUARD" "$DIR" "$(cat "$T/k_rsguard.pub")"
 } >"$T/authorized_keys"
-cat >"$T/sshd_config" <<EOF
-ListenAddress 127.0.0.1
-HostKey $T/hostkey
-AuthorizedKeysFile $T/authorized_keys
-AuthenticationMethods publickey
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-StrictModes no
-UsePAM no
-UseDNS no
-PrintMotd no
-PrintLastLog no
-X11Forwarding no
-PidFile none
-LogLevel ERROR
-EOF
+{ echo "ListenAddress 127.0.0.1"; bench_sshd_config "$T"; } >"$T/sshd_config"
 {
 	for v in plain rrsync rsguard; do printf 'Host %s\n  IdentityFile %s\n' "$v" "$T/k_$v"; done
 	cat <<EOF

@@ -308,13 +308,25 @@ install(const char *file, int is_default, const struct ak_line *key,
 	free(dir);
 }
 
+/* Append " PREFIX WORD" to *cmd, shell-quoting WORD if asked. */
+static void
+add_word(char **cmd, const char *prefix, const char *word, int quote)
+{
+	char *q = quote ? shword_quote(word) : NULL, *w;
+
+	w = xasprintf("%s %s%s", *cmd, prefix, q ? q : word);
+	free(q);
+	free(*cmd);
+	*cmd = w;
+}
+
 int
 authorize_main(int argc, char **argv)
 {
 	const char *keyfile = NULL, *from = NULL, *exact = NULL;
 	const char *file = NULL, *dirarg = NULL, *e, *logto = NULL;
 	int legacy = 0, doinstall = 0, modes[NMODEOPTS] = { 0 };
-	char exe[PATH_MAX], rdir[PATH_MAX], *cmd, *w, *line, *path = NULL;
+	char exe[PATH_MAX], rdir[PATH_MAX], *cmd, *line, *path = NULL;
 	struct ak_line key, out;
 	struct passwd *pw;
 	struct stat st;
@@ -398,39 +410,15 @@ authorize_main(int argc, char **argv)
 
 	/* MUST 1: each word shell-quoted, the whole then sshd-quoted */
 	cmd = shword_quote(exe);
-	w = xasprintf("%s serve", cmd);
-	free(cmd);
-	cmd = w;
-	if (logto != NULL) {
-		char *q = shword_quote(logto);
-
-		w = xasprintf("%s --log=%s", cmd, q);
-		free(q);
-		free(cmd);
-		cmd = w;
-	}
-	if (exact != NULL) {
-		char *q = shword_quote(exact);
-
-		w = xasprintf("%s --exact=%s", cmd, q);
-		free(q);
-		free(cmd);
-		cmd = w;
-	}
+	add_word(&cmd, "", "serve", 0);
+	if (logto != NULL)
+		add_word(&cmd, "--log=", logto, 1);
+	if (exact != NULL)
+		add_word(&cmd, "--exact=", exact, 1);
 	for (j = 0; j < NMODEOPTS; j++)
-		if (modes[j]) {
-			w = xasprintf("%s %s", cmd, modeopts[j]);
-			free(cmd);
-			cmd = w;
-		}
-	{
-		char *q = shword_quote(rdir);
-
-		w = xasprintf("%s %s", cmd, q);
-		free(q);
-		free(cmd);
-		cmd = w;
-	}
+		if (modes[j])
+			add_word(&cmd, "", modeopts[j], 0);
+	add_word(&cmd, "", rdir, 1);
 
 	memset(&out, 0, sizeof(out));
 	if (legacy) {
