@@ -180,6 +180,24 @@ t_dry_run() {
 		{ fail "dry run created something: $(ls -A "$S/srv")"; return 1; }
 }
 
-run_tests t_operator_arg_errors t_not_via_sshd_and_probe t_help_and_version \
+# The options rsguard adds on its own (the policy the client cannot undo).
+t_forced_options() {
+	setup
+	local push='rsync --server -logDtpre.iLsfxCIvu . x'
+	argv() { SOC=$1; shift; serve --log=none --dry-run "$@"; grep '^argv:' "$S/out.txt"; }
+	argv "$push" -wo "$S/srv" | grep -q -- ' --drop-D --confine-root=[^ ]* --whole-file -- \. ' ||
+		{ fail "-wo push: $(cat "$S/out.txt")"; return 1; }
+	argv "$push" -munge -no-overwrite "$S/srv" | grep -q -- ' --munge-links --ignore-existing -- ' ||
+		{ fail "-munge -no-overwrite: $(cat "$S/out.txt")"; return 1; }
+	argv "$CMD_PULL" -ro "$S/srv" | grep -q -- '--drop-D\|--whole-file\|--ignore-existing' &&
+		{ fail "pull got receiver-only options: $(cat "$S/out.txt")"; return 1; }
+	argv "$CMD_PULL" -ro "$S/srv" | grep -q -- ' --confine-root=' ||
+		{ fail "pull lacks --confine-root"; return 1; }
+	argv "$CMD_PULL" --allow-home -ro / | grep -q -- '--drop-D\|--confine-root' &&
+		{ fail "DIR / got subdir options: $(cat "$S/out.txt")"; return 1; }
+	return 0
+}
+
+run_tests t_forced_options t_operator_arg_errors t_not_via_sshd_and_probe t_help_and_version \
 	t_invoked_as_rrsync t_home_refused t_lock_busy t_log_file \
 	t_log_fingerprint t_clean_env_and_fds t_dry_run
