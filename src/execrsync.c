@@ -7,6 +7,7 @@
  *  3. MUST start rsync in the restricted dir through its pinned fd.
  *  4. MUST NOT let the child touch memory or stdio between vfork and
  *     execve: it makes system calls only.
+ *  5. MUST NOT exec rsync unless the sandbox was entered as prepared.
  */
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -23,6 +24,7 @@
 
 #include "confine.h"
 #include "execrsync.h"
+#include "sandbox.h"
 
 static volatile sig_atomic_t child_pid;
 
@@ -86,10 +88,11 @@ close_others(const struct confine *c)
 }
 
 int
-execrsync_run(struct confine *c, const char *rsync, char *const argv[],
-    const char **errstr)
+execrsync_run(struct confine *c, const struct sandbox *sb, const char *rsync,
+    char *const argv[], const char **errstr)
 {
 	static const char nodir[] = ": error: cannot enter restricted dir\n";
+	static const char nobox[] = ": error: cannot enter the sandbox\n";
 	static const char noexec[] = ": error: cannot run rsync\n";
 	struct sigaction sa;
 	int status, nfd, r;
@@ -113,6 +116,10 @@ execrsync_run(struct confine *c, const char *rsync, char *const argv[],
 	if (pid == 0) {
 		if (fchdir(c->rootfd) == -1) {
 			child_error(nodir, sizeof(nodir) - 1);
+			_exit(1);
+		}
+		if (sandbox_enter(sb) == -1) {
+			child_error(nobox, sizeof(nobox) - 1);
 			_exit(1);
 		}
 		close_others(c);

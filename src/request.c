@@ -84,6 +84,28 @@ short_sets(const struct policy *p, int am_sender, char *ok, size_t oksz,
 	num[j] = '\0';
 }
 
+/* What a long option makes rsync read or do (REQ_NEED_*). */
+static int
+long_needs(const char *name)
+{
+	static const struct { const char *name; int need; } tab[] = {
+		{ "group",		REQ_NEED_GROUPS },
+		{ "groupmap",		REQ_NEED_GROUPS },
+		{ "iconv",		REQ_NEED_ICONV },
+		{ "numeric-ids",	REQ_NUMERIC_IDS },
+		{ "owner",		REQ_NEED_USERS },
+		{ "remove-sent-files",	REQ_REMOVE_SRC },
+		{ "remove-source-files", REQ_REMOVE_SRC },
+		{ "usermap",		REQ_NEED_USERS },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (strcmp(name, tab[i].name) == 0)
+			return tab[i].need;
+	return 0;
+}
+
 /*
  * rrsync's "^-(?=.)[ok]*(e\d*\.\w*)?$": a bundle of allowed letters with
  * an optional capability tail.  Returns the length of the letters part,
@@ -307,6 +329,10 @@ request_parse(const struct policy *p, const char *rest,
 		if ((n = match_short_noarg(w, ok)) >= 0) {
 			if (memchr(w + 1, 'R', (size_t)n) != NULL)
 				r->relative = 1;
+			if (memchr(w + 1, 'o', (size_t)n) != NULL)
+				r->needs |= REQ_NEED_USERS;
+			if (memchr(w + 1, 'g', (size_t)n) != NULL)
+				r->needs |= REQ_NEED_GROUPS;
 			goto plain;
 		}
 		if (match_short_num(w, num))
@@ -322,6 +348,7 @@ request_parse(const struct policy *p, const char *rest,
 				goto generic;
 			if (strcmp(name, "no-relative") == 0)
 				r->relative = 0;
+			r->needs |= long_needs(name);
 			if (t == ARG_NONE)
 				goto plain;
 			if (t == ARG_DISABLED) {

@@ -31,6 +31,7 @@ struct item {
 struct request {
 	int		 am_sender;
 	int		 relative;	/* client sent -R (last one wins) */
+	int		 needs;		/* REQ_NEED_*: what rsync will touch */
 	struct item	*items;
 	size_t		 nitems;
 	char		**args;		/* raw words after ".", escapes kept */
@@ -45,6 +46,13 @@ struct request {
 int	 request_parse(const struct policy *, const char *rest,
 	    const struct words *, struct request *, char **errmsg);
 void	 request_free(struct request *);
+
+/* What the accepted command makes rsync read or do (for the sandbox). */
+#define REQ_NEED_USERS	0x01	/* maps owners by name (-o, --usermap) */
+#define REQ_NEED_GROUPS	0x02	/* maps groups by name (-g, --groupmap) */
+#define REQ_NUMERIC_IDS	0x04	/* --numeric-ids: no name lookups */
+#define REQ_NEED_ICONV	0x08	/* --iconv: charset conversion modules */
+#define REQ_REMOVE_SRC	0x10	/* --remove-source-files (a sender) */
 
 #define NORM_ABSOLUTE	0x01	/* named DIR by its absolute path */
 #define NORM_ROOTREL	0x02	/* began with "/": relative to DIR */

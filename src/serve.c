@@ -13,6 +13,8 @@
  *  5. MUST pass rsync only the pinned descriptors besides 0, 1 and 2.
  *  6. MUST refuse a writable DIR holding the login user's ~/.ssh or shell
  *     start-up files unless the operator said --allow-home.
+ *  7. MUST build the sandbox the operator asked for before anything is
+ *     created on disk, and log which one rsync got.
  */
 
 #include <sys/file.h>
@@ -42,6 +44,7 @@
 #include "fingerprint.h"
 #include "log.h"
 #include "request.h"
+#include "sandbox.h"
 #include "commands.h"
 #include "serve.h"
 #include "util.h"
@@ -60,6 +63,7 @@ struct serve_opts {
 	int		 dry_run;
 	const char	*dirarg;
 	const char	*exact;		/* the one command allowed, or NULL */
+	struct sandbox	 sb;
 };
 
 static const char *prog = "rsguard";
@@ -74,7 +78,9 @@ serve_usage(int status)
 
 	fprintf(f,
 "usage: rsguard serve [--rsync=PATH] [--log=syslog|none|FILE] [--allow-home]\n"
-"                     [--dry-run] [--exact=CMD] [-ro|-wo] [-munge] [-absolute]\n"
+"                     [--dry-run|--explain] [--exact=CMD]\n"
+"                     [--sandbox=auto|require|off] [--landlock-abi=N]\n"
+"                     [--sandbox-read=PATH]... [-ro|-wo] [-munge] [-absolute]\n"
 "                     [-no-del] [-no-lock] [-no-overwrite] DIR\n"
 "\n"
 "The forced command for an authorized_keys line:\n"
@@ -95,7 +101,14 @@ serve_usage(int status)
 "  --rsync=PATH    the rsync to run (default %s)\n"
 "  --log=WHERE     syslog (default), none, or an absolute FILE path\n"
 "  --allow-home    serve a writable DIR that holds ~/.ssh or shell rc files\n"
-"  --dry-run       print the decision and the rsync argv; run nothing\n"
+"  --dry-run, --explain\n"
+"                  print the decision, the rsync argv and the sandbox\n"
+"                  rules; run nothing\n"
+"  --sandbox=MODE  Landlock around rsync: auto (default: what the kernel\n"
+"                  offers, logged), require (refuse below the full\n"
+"                  ruleset, Landlock ABI 6), off (none, logged)\n"
+"  --landlock-abi=N  use at most Landlock ABI N (0: none); for testing\n"
+"  --sandbox-read=PATH  also let rsync read PATH (up to 16 times)\n"
 "  --exact=CMD     allow only this exact command (byte for byte; see\n"
 "                  \"rsguard showcmd\"), still checked and confined as\n"
 "                  usual; the \"true\" probe stays allowed\n"
@@ -165,6 +178,7 @@ parse_args(int argc, char **argv, struct serve_opts *o)
 	const char *a;
 
 	memset(o, 0, sizeof(*o));
+	sandbox_init(&o->sb);
 	o->rsync = RSYNC_PATH;
 	o->logt = LOG_TO_SYSLOG;
 	for (i = 1; i < argc; i++) {
@@ -206,8 +220,29 @@ parse_args(int argc, char **argv, struct serve_opts *o)
 				    "absolute file path");
 		} else if (strcmp(a, "--allow-home") == 0)
 			o->allow_home = 1;
-		else if (strcmp(a, "--dry-run") == 0)
+		else if (strcmp(a, "--dry-run") == 0 ||
+		    strcmp(a, "--explain") == 0)
 			o->dry_run = 1;
+		else if (strncmp(a, "--sandbox=", 10) == 0) {
+			if (sandbox_mode_parse(a + 10, &o->sb.mode) == -1)
+				refuse("--sandbox takes auto, require or off");
+		} else if (strncmp(a, "--landlock-abi=", 15) == 0) {
+			char *end;
+			long v;
+			errno = 0;
+			v = strtol(a + 15, &end, 10);
+			if (a[15] < '0' || a[15] > '9' || *end != '\0' ||
+			    errno != 0 || v > 1000)
+				refuse("--landlock-abi takes a number");
+			o->sb.abi_cap = (int)v;
+		} else if (strncmp(a, "--sandbox-read=", 15) == 0) {
+			if (a[15] != '/')
+				refuse("--sandbox-read needs an absolute path");
+			if (o->sb.nextra == SANDBOX_MAX_EXTRA)
+				refuse("--sandbox-read may be given at most %d "
+				    "times", SANDBOX_MAX_EXTRA);
+			o->sb.extra[o->sb.nextra++] = a + 15;
+		}
 		else if (strncmp(a, "--exact=", 8) == 0) {
 			const char *rest, *es;
 			if (o->exact != NULL)
@@ -233,6 +268,47 @@ parse_args(int argc, char **argv, struct serve_opts *o)
 		refuse("the following arguments are required: DIR");
 	if (o->pol.ro)
 		o->pol.no_del = 1;
+}
+
+/*
+ * Build the sandbox for what the accepted request makes rsync do (MUST
+ * 7).  A mode that cannot be honoured refuses; a weaker sandbox than
+ * the full one, or none, is logged.
+ */
+static void
+prepare_sandbox(struct serve_opts *o, const struct confine *c,
+    const struct request *req)
+{
+	const char *es = NULL;
+	int what = 0;
+
+	if (!req->am_sender)
+		what |= SANDBOX_RECEIVER;
+	if (!(req->needs & REQ_NUMERIC_IDS)) {
+		if (req->needs & REQ_NEED_USERS)
+			what |= SANDBOX_USERS;
+		if (req->needs & REQ_NEED_GROUPS)
+			what |= SANDBOX_GROUPS;
+	}
+	if (req->needs & REQ_NEED_ICONV)
+		what |= SANDBOX_ICONV;
+	if (req->needs & REQ_REMOVE_SRC)
+		what |= SANDBOX_REMOVE_SRC;
+	if (sandbox_prepare(&o->sb, c->rootfd, o->pol.dir, o->rsync, what,
+	    &es) == -1)
+		refuse("%s", es);
+	if (o->dry_run)
+		return;
+	if (o->sb.mode == SANDBOX_OFF)
+		log_msg(LOG_NOTICE, "sandbox off: the operator said "
+		    "--sandbox=off");
+	else if (o->sb.abi == 0)
+		log_msg(LOG_WARNING, "sandbox %s: rsync runs unconfined by "
+		    "the kernel", o->sb.none);
+	else if (o->sb.abi < SANDBOX_FULL_ABI)
+		log_msg(LOG_WARNING, "sandbox partial: Landlock ABI %d (kernel "
+		    "%d) lacks the network and scope rules of ABI %d",
+		    o->sb.abi, o->sb.kernel_abi, SANDBOX_FULL_ABI);
 }
 
 /* Is path (a real path) DIR itself or beneath it? */
@@ -446,7 +522,7 @@ serve_main(int argc, char **argv)
 	struct strvec av = { NULL, 0, 0 }, expanded = { NULL, 0, 0 };
 	struct strvec globbed = { NULL, 0, 0 };
 	const char *cmd, *rest, *es = NULL;
-	char realdir[PATH_MAX], *em = NULL, **vals, who[1024];
+	char realdir[PATH_MAX], *em = NULL, **vals, who[1024], sbword[32];
 	size_t i, j, budget = MAX_EXPANSIONS, gbudget = MAX_GLOB;
 	struct timespec t0, t1;
 	struct rlimit rl;
@@ -501,6 +577,7 @@ serve_main(int argc, char **argv)
 		refuse("%s", em);
 	c.am_sender = req.am_sender;
 	c.dry_run = o.dry_run;
+	prepare_sandbox(&o, &c, &req);
 	for (i = 0; i < req.nitems; i++)
 		if (req.items[i].opt == NULL &&
 		    strcmp(req.items[i].text, "--mkpath") == 0)
@@ -624,13 +701,15 @@ serve_main(int argc, char **argv)
 			printf(" %s", e);
 		}
 		printf("\n");
+		sandbox_describe(&o.sb, stdout);
 		exit(0);
 	}
-	log_msg(LOG_INFO, "start %s mode=%s dir=%s command: %s", who,
-	    p->ro ? "ro" : p->wo ? "wo" : "rw", p->dir, cmd_for_log);
+	log_msg(LOG_INFO, "start %s mode=%s dir=%s sandbox=%s command: %s",
+	    who, p->ro ? "ro" : p->wo ? "wo" : "rw", p->dir,
+	    sandbox_summary(&o.sb, sbword, sizeof(sbword)), cmd_for_log);
 
 	/* 6. run */
-	r = execrsync_run(&c, o.rsync, av.v, &es);
+	r = execrsync_run(&c, &o.sb, o.rsync, av.v, &es);
 	if (r == -1)
 		refuse("%s: %s", es, strerror(errno));
 	clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -1,0 +1,555 @@
+/*
+ * sandbox.c - a Landlock domain around the rsync that serve starts, so
+ * that a hijacked rsync cannot reach beyond what the key allows.
+ *
+ * The parent builds the ruleset (it may open files and allocate); the
+ * vfork child only enters it, with system calls, just before execve.
+ *
+ * MUST invariants (tests/sandbox, tests/unit/test_sandbox.c):
+ *  1. MUST fail closed: any error building a ruleset the mode asked for
+ *     refuses the run; "require" refuses below the full ruleset.
+ *  2. MUST handle every access right the negotiated ABI knows, and grant
+ *     only what the rules below list: DIR by what rsync does there, the
+ *     system files rsync needs read-only, execute for rsync and its
+ *     loader only.  MUST NOT grant creating FIFOs, sockets or devices.
+ *  3. MUST set no_new_privs in the child whatever the mode.
+ *  4. MUST NOT let "auto" or "off" be silent: the log says which.
+ */
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+#include "util.h"
+
+/* The kernel's ABI, for headers that predate it (linux/landlock.h). */
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset	444
+#define SYS_landlock_add_rule		445
+#define SYS_landlock_restrict_self	446
+#endif
+
+struct ll_ruleset_attr {
+	uint64_t	handled_access_fs;
+	uint64_t	handled_access_net;	/* ABI 4 */
+	uint64_t	scoped;			/* ABI 6 */
+};
+
+struct ll_path_beneath {
+	uint64_t	allowed_access;
+	int32_t		parent_fd;
+} __attribute__((packed));
+
+#define LL_CREATE_RULESET_VERSION	(1U << 0)
+#define LL_RULE_PATH_BENEATH		1
+
+#define FS_EXECUTE	(1ULL << 0)
+#define FS_WRITE_FILE	(1ULL << 1)
+#define FS_READ_FILE	(1ULL << 2)
+#define FS_READ_DIR	(1ULL << 3)
+#define FS_REMOVE_DIR	(1ULL << 4)
+#define FS_REMOVE_FILE	(1ULL << 5)
+#define FS_MAKE_CHAR	(1ULL << 6)
+#define FS_MAKE_DIR	(1ULL << 7)
+#define FS_MAKE_REG	(1ULL << 8)
+#define FS_MAKE_SOCK	(1ULL << 9)
+#define FS_MAKE_FIFO	(1ULL << 10)
+#define FS_MAKE_BLOCK	(1ULL << 11)
+#define FS_MAKE_SYM	(1ULL << 12)
+#define FS_REFER	(1ULL << 13)	/* ABI 2 */
+#define FS_TRUNCATE	(1ULL << 14)	/* ABI 3 */
+#define FS_IOCTL_DEV	(1ULL << 15)	/* ABI 5 */
+
+#define NET_BIND_TCP	(1ULL << 0)	/* ABI 4 */
+#define NET_CONNECT_TCP	(1ULL << 1)
+
+#define SCOPE_ABSTRACT_UNIX	(1ULL << 0)	/* ABI 6 */
+#define SCOPE_SIGNAL		(1ULL << 1)
+
+#define RESTRICT_LOG_NEW_EXEC_ON	(1U << 1)	/* ABI 7 */
+
+/* Rights that apply to a file (the rest only make sense on a dir). */
+#define FS_FILE_RIGHTS	(FS_EXECUTE | FS_WRITE_FILE | FS_READ_FILE | \
+	FS_TRUNCATE | FS_IOCTL_DEV)
+
+#define FS_READ		(FS_READ_FILE | FS_READ_DIR)
+/* What a receiving rsync does in DIR: never FIFOs, sockets, devices. */
+#define FS_RECEIVE	(FS_READ | FS_WRITE_FILE | FS_REMOVE_DIR | \
+	FS_REMOVE_FILE | FS_MAKE_DIR | FS_MAKE_REG | FS_MAKE_SYM | \
+	FS_REFER | FS_TRUNCATE)
+
+/* Rights per ABI: ABI n handles everything up to index n. */
+static const uint64_t fs_by_abi[] = {
+	0,
+	(FS_MAKE_SYM << 1) - 1,			/* 1 */
+	(FS_REFER << 1) - 1,			/* 2 */
+	(FS_TRUNCATE << 1) - 1,			/* 3 */
+	(FS_TRUNCATE << 1) - 1,			/* 4: net */
+	(FS_IOCTL_DEV << 1) - 1,		/* 5 */
+};
+#define NABI	(int)(sizeof(fs_by_abi) / sizeof(fs_by_abi[0]))
+
+static const struct {
+	uint64_t	 bit;
+	const char	*name;
+} fs_names[] = {
+	{ FS_EXECUTE,	 "execute" },
+	{ FS_WRITE_FILE, "write_file" },
+	{ FS_READ_FILE,	 "read_file" },
+	{ FS_READ_DIR,	 "read_dir" },
+	{ FS_REMOVE_DIR, "remove_dir" },
+	{ FS_REMOVE_FILE, "remove_file" },
+	{ FS_MAKE_CHAR,	 "make_char" },
+	{ FS_MAKE_DIR,	 "make_dir" },
+	{ FS_MAKE_REG,	 "make_reg" },
+	{ FS_MAKE_SOCK,	 "make_sock" },
+	{ FS_MAKE_FIFO,	 "make_fifo" },
+	{ FS_MAKE_BLOCK, "make_block" },
+	{ FS_MAKE_SYM,	 "make_sym" },
+	{ FS_REFER,	 "refer" },
+	{ FS_TRUNCATE,	 "truncate" },
+	{ FS_IOCTL_DEV,	 "ioctl_dev" },
+};
+
+/*
+ * The system files rsync reads, found with strace -f on rsync 3.5 as a
+ * server (pull, push, -o -g, --iconv).  Each is opened following links,
+ * so the rule lands on the real file (openssl.cnf -> /etc/ssl/...).
+ * Missing ones are skipped: nothing to read there.
+ */
+static const struct sys_path {
+	const char	*path;
+	uint64_t	 access;
+	int		 when;		/* SANDBOX_* needed, or 0: always */
+	const char	*why;
+} sys_paths[] = {
+	{ "/etc/ld.so.cache",	FS_READ_FILE, 0, "loader cache" },
+	{ "/etc/ld.so.preload",	FS_READ_FILE, 0, "loader preload list" },
+	{ "/usr/lib/ssl/openssl.cnf", FS_READ_FILE, 0, "libcrypto config" },
+	{ "/etc/localtime",	FS_READ_FILE, 0, "time zone" },
+	{ "/usr/share/zoneinfo", FS_READ_FILE, 0, "time zones" },
+	{ "/dev/null",		FS_READ_FILE | FS_WRITE_FILE, 0, "null" },
+	{ "/dev/urandom",	FS_READ_FILE, 0, "temporary names" },
+	{ "/etc/nsswitch.conf",	FS_READ_FILE, SANDBOX_USERS | SANDBOX_GROUPS,
+	    "name service switch" },
+	{ "/etc/passwd",	FS_READ_FILE, SANDBOX_USERS, "owner names" },
+	{ "/etc/group",		FS_READ_FILE, SANDBOX_GROUPS, "group names" },
+	{ "/usr/lib/locale",	FS_READ_FILE, SANDBOX_ICONV, "locales" },
+};
+
+void
+sandbox_init(struct sandbox *sb)
+{
+	memset(sb, 0, sizeof(*sb));
+	sb->mode = SANDBOX_AUTO;
+	sb->abi_cap = -1;
+	sb->ruleset = -1;
+}
+
+int
+sandbox_mode_parse(const char *s, enum sandbox_mode *m)
+{
+	if (strcmp(s, "auto") == 0)
+		*m = SANDBOX_AUTO;
+	else if (strcmp(s, "require") == 0)
+		*m = SANDBOX_REQUIRE;
+	else if (strcmp(s, "off") == 0)
+		*m = SANDBOX_OFF;
+	else
+		return -1;
+	return 0;
+}
+
+/* The Landlock ABI the kernel offers; 0 if none (or disabled). */
+static int
+kernel_abi(void)
+{
+	long r;
+
+	r = syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LL_CREATE_RULESET_VERSION);
+	return r < 0 ? 0 : (int)r;
+}
+
+/*
+ * Add a path_beneath rule for fd (a file keeps only file rights).
+ * Returns 0 or -1 (errno).
+ */
+static int
+add_fd(struct sandbox *sb, int fd, const char *path, uint64_t access,
+    const char *why)
+{
+	struct ll_path_beneath pb;
+	struct stat st;
+	int i;
+
+	if (sb->nrules == SANDBOX_MAX_RULES) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (fstat(fd, &st) == -1)
+		return -1;
+	if (!S_ISDIR(st.st_mode))
+		access &= FS_FILE_RIGHTS;
+	access &= sb->fs;
+	for (i = 0; i < sb->nrules; i++)	/* one inode, two names */
+		if (sb->rules[i].dev == st.st_dev &&
+		    sb->rules[i].ino == st.st_ino)
+			access &= ~sb->rules[i].access;
+	if (access == 0)
+		return 0;
+	pb.allowed_access = access;
+	pb.parent_fd = fd;
+	if (syscall(SYS_landlock_add_rule, sb->ruleset, LL_RULE_PATH_BENEATH,
+	    &pb, 0) == -1)
+		return -1;
+	sb->rules[sb->nrules].path = xstrdup(path);
+	sb->rules[sb->nrules].access = access;
+	sb->rules[sb->nrules].why = why;
+	sb->rules[sb->nrules].dev = st.st_dev;
+	sb->rules[sb->nrules].ino = st.st_ino;
+	sb->nrules++;
+	return 0;
+}
+
+/*
+ * Add a rule for path (links followed).  A missing path is skipped
+ * unless must; returns 0 or -1 (errno).
+ */
+static int
+add_path(struct sandbox *sb, const char *path, uint64_t access,
+    const char *why, int must)
+{
+	int fd, r, e;
+	size_t i;
+
+	for (i = 0; i < (size_t)sb->nrules; i++)	/* same name twice */
+		if (strcmp(sb->rules[i].path, path) == 0)
+			return 0;
+	if ((fd = open(path, O_PATH | O_CLOEXEC)) == -1)
+		return (!must && (errno == ENOENT || errno == ENOTDIR ||
+		    errno == EACCES)) ? 0 : -1;
+	r = add_fd(sb, fd, path, access, why);
+	e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
+/*
+ * The start of the file at path: its ELF interpreter (PT_INTERP) into
+ * interp, or for a "#!" script its interpreter; "" for a static binary.
+ * Returns 1 for a script, 0 for ELF, -1 if neither or unreadable.
+ */
+static int
+loader_of(const char *path, char *interp, size_t isz)
+{
+	unsigned char hdr[256];
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	ssize_t n;
+	size_t i, j;
+	int fd, r = -1;
+
+	interp[0] = '\0';
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return -1;
+	if ((n = pread(fd, hdr, sizeof(hdr) - 1, 0)) < 4)
+		goto out;
+	hdr[n] = '\0';
+	if (hdr[0] == '#' && hdr[1] == '!') {
+		for (i = 2; hdr[i] == ' ' || hdr[i] == '\t'; i++)
+			;
+		for (j = i; hdr[j] != '\0' && hdr[j] != ' ' &&
+		    hdr[j] != '\t' && hdr[j] != '\n'; j++)
+			;
+		if (hdr[i] != '/' || j - i >= isz || hdr[j] == '\0')
+			goto out;
+		memcpy(interp, hdr + i, j - i);
+		interp[j - i] = '\0';
+		r = 1;
+		goto out;
+	}
+	/* 64-bit ELF of this machine's byte order only. */
+	if ((size_t)n < sizeof(eh) || memcmp(hdr, ELFMAG, SELFMAG) != 0 ||
+	    hdr[EI_CLASS] != ELFCLASS64)
+		goto out;
+	memcpy(&eh, hdr, sizeof(eh));
+	if (eh.e_phentsize != sizeof(ph) || eh.e_phnum > 128)
+		goto out;
+	for (i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff +
+		    i * sizeof(ph))) != (ssize_t)sizeof(ph))
+			goto out;
+		if (ph.p_type != PT_INTERP)
+			continue;
+		if (ph.p_filesz < 2 || ph.p_filesz > isz ||
+		    pread(fd, interp, ph.p_filesz, (off_t)ph.p_offset) !=
+		    (ssize_t)ph.p_filesz || interp[ph.p_filesz - 1] != '\0' ||
+		    interp[0] != '/' || strlen(interp) != ph.p_filesz - 1) {
+			interp[0] = '\0';
+			goto out;
+		}
+		break;
+	}
+	r = 0;
+ out:
+	close(fd);
+	return r;
+}
+
+/*
+ * Execute for prog, and for the loader the kernel opens to start it;
+ * read (no listing) for the loader's dir, where the shared libraries
+ * are, and its /lib or /usr/lib twin on systems without merged /usr.
+ */
+static int
+add_program(struct sandbox *sb, const char *prog, int depth,
+    const char **errstr)
+{
+	char interp[PATH_MAX], real[PATH_MAX], twin[PATH_MAX + 8], *slash;
+	int kind;
+
+	if ((kind = loader_of(prog, interp, sizeof(interp))) == -1) {
+		*errstr = "cannot read the rsync program to find its loader "
+		    "(an ELF binary or a #! script is needed)";
+		return -1;
+	}
+	/* The kernel opens what it executes for reading, too. */
+	if (add_path(sb, prog, FS_EXECUTE | FS_READ_FILE,
+	    depth ? "interpreter" : "rsync", 1) == -1) {
+		*errstr = "cannot add the rsync program to the sandbox";
+		return -1;
+	}
+	if (interp[0] == '\0')
+		return 0;			/* static */
+	if (kind == 1) {
+		if (depth > 0) {
+			*errstr = "the rsync program's #! interpreter is a "
+			    "script itself";
+			return -1;
+		}
+		return add_program(sb, interp, depth + 1, errstr);
+	}
+	if (add_path(sb, interp, FS_EXECUTE | FS_READ_FILE, "ELF loader",
+	    1) == -1 || realpath(interp, real) == NULL) {
+		*errstr = "cannot add the rsync program's ELF loader to the "
+		    "sandbox";
+		return -1;
+	}
+	if ((slash = strrchr(real, '/')) == NULL || slash == real)
+		return 0;
+	*slash = '\0';
+	if (add_path(sb, real, FS_READ_FILE, "shared libraries", 1) == -1) {
+		*errstr = "cannot add the shared library dir to the sandbox";
+		return -1;
+	}
+	twin[0] = '\0';
+	if (strncmp(real, "/usr/lib/", 9) == 0)
+		snprintf(twin, sizeof(twin), "/lib/%s", real + 9);
+	else if (strncmp(real, "/lib/", 5) == 0)
+		snprintf(twin, sizeof(twin), "/usr/lib/%s", real + 5);
+	if (twin[0] != '\0' && add_path(sb, twin, FS_READ_FILE,
+	    "shared libraries", 0) == -1) {
+		*errstr = "cannot add the shared library dir to the sandbox";
+		return -1;
+	}
+	return 0;
+}
+
+static void
+set_none(struct sandbox *sb, const char *why)
+{
+	snprintf(sb->none, sizeof(sb->none), "%s", why);
+	sb->abi = 0;
+}
+
+int
+sandbox_prepare(struct sandbox *sb, int rootfd, const char *dir,
+    const char *rsync, int what, const char **errstr)
+{
+	static char msg[160];
+	struct ll_ruleset_attr attr;
+	uint64_t dirright;
+	size_t i;
+	int e;
+
+	if (sb->mode == SANDBOX_OFF) {
+		set_none(sb, "off (operator)");
+		return 0;
+	}
+	sb->nocore = 1;
+	sb->kernel_abi = kernel_abi();
+	sb->abi = sb->kernel_abi;
+	if (sb->abi_cap >= 0 && sb->abi > sb->abi_cap)
+		sb->abi = sb->abi_cap;
+	if (sb->abi == 0) {
+		set_none(sb, sb->kernel_abi == 0 ?
+		    "none (the kernel has no Landlock)" :
+		    "none (--landlock-abi=0)");
+		if (sb->mode == SANDBOX_REQUIRE) {
+			snprintf(msg, sizeof(msg), "sandbox required, but "
+			    "%s", sb->kernel_abi == 0 ? "this kernel has no "
+			    "Landlock (or it is disabled)" :
+			    "--landlock-abi=0 allows none");
+			*errstr = msg;
+			return -1;
+		}
+		return 0;
+	}
+	if (sb->mode == SANDBOX_REQUIRE && sb->abi < SANDBOX_FULL_ABI) {
+		snprintf(msg, sizeof(msg), "sandbox required, but Landlock "
+		    "ABI %d lacks part of the ruleset (ABI %d needed: "
+		    "network and scope rules)", sb->abi, SANDBOX_FULL_ABI);
+		*errstr = msg;
+		return -1;
+	}
+	sb->fs = fs_by_abi[sb->abi < NABI ? sb->abi : NABI - 1];
+	sb->net = sb->abi >= 4 ? NET_BIND_TCP | NET_CONNECT_TCP : 0;
+	sb->scoped = sb->abi >= 6 ? SCOPE_ABSTRACT_UNIX | SCOPE_SIGNAL : 0;
+	/* Denials by the hijacked rsync, after exec, reach the audit log. */
+	sb->flags = sb->abi >= 7 ? RESTRICT_LOG_NEW_EXEC_ON : 0;
+	memset(&attr, 0, sizeof(attr));
+	attr.handled_access_fs = sb->fs;
+	attr.handled_access_net = sb->net;
+	attr.scoped = sb->scoped;
+	sb->ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr,
+	    sizeof(attr), 0);
+	if (sb->ruleset == -1) {
+		*errstr = "cannot create the Landlock ruleset";
+		return -1;
+	}
+
+	if (what & SANDBOX_RECEIVER)
+		dirright = FS_RECEIVE;
+	else
+		dirright = FS_READ |
+		    (what & SANDBOX_REMOVE_SRC ? FS_REMOVE_FILE : 0);
+	if (add_fd(sb, rootfd, dir, dirright, what & SANDBOX_RECEIVER ?
+	    "DIR: rsync receives" : "DIR: rsync sends") == -1) {
+		*errstr = "cannot add DIR to the sandbox";
+		return -1;
+	}
+	if (add_program(sb, rsync, 0, errstr) == -1)
+		return -1;
+	for (i = 0; i < sizeof(sys_paths) / sizeof(sys_paths[0]); i++) {
+		const struct sys_path *sp = &sys_paths[i];
+		if (sp->when != 0 && (sp->when & what) == 0)
+			continue;
+		if (add_path(sb, sp->path, sp->access, sp->why, 0) == -1) {
+			e = errno;
+			snprintf(msg, sizeof(msg), "cannot add %s to the "
+			    "sandbox: %s", sp->path, strerror(e));
+			*errstr = msg;
+			return -1;
+		}
+	}
+	for (i = 0; i < (size_t)sb->nextra; i++)
+		if (add_path(sb, sb->extra[i], FS_READ, "--sandbox-read",
+		    1) == -1) {
+			e = errno;
+			snprintf(msg, sizeof(msg), "--sandbox-read=%.64s: %s",
+			    sb->extra[i], strerror(e));
+			*errstr = msg;
+			return -1;
+		}
+	return 0;
+}
+
+int
+sandbox_enter(const struct sandbox *sb)
+{
+	struct rlimit rl;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		return -1;
+	if (sb->nocore) {
+		rl.rlim_cur = rl.rlim_max = 0;
+		if (setrlimit(RLIMIT_CORE, &rl) == -1)
+			return -1;
+	}
+	if (sb->ruleset == -1)
+		return 0;
+	if (syscall(SYS_landlock_restrict_self, sb->ruleset, sb->flags) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+print_rights(FILE *f, uint64_t access)
+{
+	size_t i;
+	const char *sep = "";
+
+	for (i = 0; i < sizeof(fs_names) / sizeof(fs_names[0]); i++)
+		if (access & fs_names[i].bit) {
+			fprintf(f, "%s%s", sep, fs_names[i].name);
+			sep = ",";
+		}
+	if (*sep == '\0')
+		fputs("nothing", f);
+}
+
+void
+sandbox_describe(const struct sandbox *sb, FILE *f)
+{
+	char real[PATH_MAX];
+	int i;
+
+	fprintf(f, "sandbox: mode %s, ", sb->mode == SANDBOX_OFF ? "off" :
+	    sb->mode == SANDBOX_REQUIRE ? "require" : "auto");
+	if (sb->abi == 0)
+		fprintf(f, "%s\n", sb->none);
+	else
+		fprintf(f, "landlock ABI %d (kernel %d): %s ruleset\n",
+		    sb->abi, sb->kernel_abi, sb->abi >= SANDBOX_FULL_ABI ?
+		    "full" : "partial");
+	fprintf(f, "sandbox: no_new_privs%s\n", sb->nocore ?
+	    ", core dumps off" : "");
+	if (sb->abi == 0)
+		return;
+	for (i = 0; i < sb->nrules; i++) {
+		fprintf(f, "sandbox allow %s", sb->rules[i].path);
+		if (realpath(sb->rules[i].path, real) != NULL &&
+		    strcmp(real, sb->rules[i].path) != 0)
+			fprintf(f, " (-> %s)", real);
+		fputs(": ", f);
+		print_rights(f, sb->rules[i].access);
+		fprintf(f, " [%s]\n", sb->rules[i].why);
+	}
+	fputs("sandbox deny elsewhere: ", f);
+	print_rights(f, sb->fs);
+	fputc('\n', f);
+	fprintf(f, "sandbox deny network: %s\n", sb->net ?
+	    "tcp bind, tcp connect" : "(not handled below ABI 4)");
+	fprintf(f, "sandbox deny scope: %s\n", sb->scoped ?
+	    "abstract unix sockets, signals outside the domain" :
+	    "(not handled below ABI 6)");
+	fprintf(f, "sandbox audit: %s\n", sb->flags ?
+	    "denials after exec are logged" : "kernel default");
+}
+
+const char *
+sandbox_summary(const struct sandbox *sb, char *buf, size_t sz)
+{
+	if (sb->mode == SANDBOX_OFF)
+		snprintf(buf, sz, "off");
+	else if (sb->abi == 0)
+		snprintf(buf, sz, "none");
+	else
+		snprintf(buf, sz, "landlock-abi%d%s", sb->abi,
+		    sb->abi >= SANDBOX_FULL_ABI ? "" : "-partial");
+	return buf;
+}
