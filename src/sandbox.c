@@ -14,6 +14,10 @@
  *     loader only.  MUST NOT grant creating FIFOs, sockets or devices.
  *  3. MUST set no_new_privs in the child whatever the mode.
  *  4. MUST NOT let "auto" or "off" be silent: the log says which.
+ *  5. MUST deny socket(2) to rsync (seccomp) whenever it sandboxes: an
+ *     rsync server over ssh needs none, and Landlock up to ABI 7 leaves
+ *     UDP, netlink and connects to named unix sockets (a container
+ *     engine's or the bus's) open.
  */
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -21,8 +25,13 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
 #include <elf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
@@ -148,6 +157,39 @@ static const struct sys_path {
 	{ "/etc/group",		FS_READ_FILE, SANDBOX_GROUPS, "group names" },
 	{ "/usr/lib/locale",	FS_READ_FILE, SANDBOX_ICONV, "locales" },
 };
+
+/*
+ * seccomp: socket(2) fails with EACCES; socketpair(2), which rsync uses
+ * between its own processes, stays.  A foreign syscall ABI (x32, or
+ * 32-bit calls on a 64-bit kernel) is refused whole, so socket() cannot
+ * come in by another number.
+ */
+#if defined(__x86_64__)
+#define SECCOMP_ARCH	AUDIT_ARCH_X86_64
+#define X32_BIT		0x40000000U
+#elif defined(__aarch64__)
+#define SECCOMP_ARCH	AUDIT_ARCH_AARCH64
+#endif
+
+#ifdef SECCOMP_ARCH
+static struct sock_filter nosocket[] = {
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data,
+	    arch)),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SECCOMP_ARCH, 1, 0),
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+#ifdef X32_BIT
+	BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_BIT, 0, 1),
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
+#endif
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 0, 1),
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+};
+static struct sock_fprog nosocket_prog = {
+	(unsigned short)(sizeof(nosocket) / sizeof(nosocket[0])), nosocket
+};
+#endif
 
 void
 sandbox_init(struct sandbox *sb)
@@ -391,6 +433,15 @@ sandbox_prepare(struct sandbox *sb, int rootfd, const char *dir,
 		return 0;
 	}
 	sb->nocore = 1;
+#ifdef SECCOMP_ARCH
+	/* 0 where the kernel filters system calls. */
+	sb->seccomp = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0;
+#endif
+	if (sb->mode == SANDBOX_REQUIRE && !sb->seccomp) {
+		*errstr = "sandbox required, but this kernel (or build) "
+		    "has no seccomp filter to deny sockets";
+		return -1;
+	}
 	sb->kernel_abi = kernel_abi();
 	sb->abi = sb->kernel_abi;
 	if (sb->abi_cap >= 0 && sb->abi > sb->abi_cap)
@@ -480,10 +531,14 @@ sandbox_enter(const struct sandbox *sb)
 		if (setrlimit(RLIMIT_CORE, &rl) == -1)
 			return -1;
 	}
-	if (sb->ruleset == -1)
-		return 0;
-	if (syscall(SYS_landlock_restrict_self, sb->ruleset, sb->flags) == -1)
+	if (sb->ruleset != -1 && syscall(SYS_landlock_restrict_self,
+	    sb->ruleset, sb->flags) == -1)
 		return -1;
+#ifdef SECCOMP_ARCH
+	if (sb->seccomp && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER,
+	    &nosocket_prog, 0, 0) == -1)
+		return -1;
+#endif
 	return 0;
 }
 
@@ -516,8 +571,9 @@ sandbox_describe(const struct sandbox *sb, FILE *f)
 		fprintf(f, "landlock ABI %d (kernel %d): %s ruleset\n",
 		    sb->abi, sb->kernel_abi, sb->abi >= SANDBOX_FULL_ABI ?
 		    "full" : "partial");
-	fprintf(f, "sandbox: no_new_privs%s\n", sb->nocore ?
-	    ", core dumps off" : "");
+	fprintf(f, "sandbox: no_new_privs%s%s\n", sb->nocore ?
+	    ", core dumps off" : "", sb->seccomp ?
+	    ", socket(2) denied (seccomp)" : "");
 	if (sb->abi == 0)
 		return;
 	for (i = 0; i < sb->nrules; i++) {
