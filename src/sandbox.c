@@ -542,6 +542,19 @@ sandbox_enter(const struct sandbox *sb)
 	return 0;
 }
 
+void
+sandbox_free(struct sandbox *sb)
+{
+	int i;
+
+	if (sb->ruleset != -1)
+		close(sb->ruleset);
+	sb->ruleset = -1;
+	for (i = 0; i < sb->nrules; i++)
+		free(sb->rules[i].path);
+	sb->nrules = 0;
+}
+
 static void
 print_rights(FILE *f, uint64_t access)
 {

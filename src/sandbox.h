@@ -69,6 +69,9 @@ int	 sandbox_prepare(struct sandbox *, int rootfd, const char *dir,
  */
 int	 sandbox_enter(const struct sandbox *);
 
+/* Close the ruleset and free the rules (the parent, after the fork). */
+void	 sandbox_free(struct sandbox *);
+
 /* The operator's view (--explain): one "sandbox..." line per fact. */
 void	 sandbox_describe(const struct sandbox *, FILE *);
 
