@@ -48,8 +48,8 @@ usage(int status)
 	fprintf(status ? stderr : stdout,
 "usage: rsguard authorize --key FILE.pub [--from HOSTS] [--legacy-no-opts]\n"
 "           [-ro|-wo] [-munge] [-no-del] [-no-overwrite] [-no-lock]\n"
-"           [-absolute] [--exact CMD] [--log WHERE] [--install [--file FILE]]\n"
-"           DIR\n"
+"           [-absolute] [--exact CMD] [--log WHERE] [--sandbox MODE]\n"
+"           [--install [--file FILE]] DIR\n"
 "\n"
 "Print the authorized_keys line that lets the key run only\n"
 "\"rsguard serve [options] DIR\" (restrict, from=, command=).\n"
@@ -61,6 +61,7 @@ usage(int status)
 "                     passed to rsguard serve (see rsguard(1))\n"
 "  --exact CMD        allow only this exact rsync server command\n"
 "  --log WHERE        serve's log: syslog (default), none, or a FILE path\n"
+"  --sandbox MODE     serve's kernel sandbox: auto (default), require, off\n"
 "  --install          add the line to ~/.ssh/authorized_keys atomically,\n"
 "                     replacing a line for the same key\n"
 "  --file FILE        with --install: this authorized_keys file instead\n"
@@ -325,6 +326,7 @@ authorize_main(int argc, char **argv)
 {
 	const char *keyfile = NULL, *from = NULL, *exact = NULL;
 	const char *file = NULL, *dirarg = NULL, *e, *logto = NULL;
+	const char *sandbox = NULL;
 	int legacy = 0, doinstall = 0, modes[NMODEOPTS] = { 0 };
 	char exe[PATH_MAX], rdir[PATH_MAX], *cmd, *line, *path = NULL;
 	struct ak_line key, out;
@@ -353,6 +355,7 @@ authorize_main(int argc, char **argv)
 		VALOPT("--exact", exact);
 		VALOPT("--file", file);
 		VALOPT("--log", logto);
+		VALOPT("--sandbox", sandbox);
 #undef VALOPT
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
 			usage(0);
@@ -391,6 +394,12 @@ authorize_main(int argc, char **argv)
 	if (logto != NULL && strcmp(logto, "syslog") != 0 &&
 	    strcmp(logto, "none") != 0 && (logto[0] != '/' || has_ctl(logto)))
 		errx(1, "--log takes syslog, none or an absolute file path");
+	if (sandbox != NULL && strcmp(sandbox, "auto") != 0 &&
+	    strcmp(sandbox, "require") != 0 && strcmp(sandbox, "off") != 0)
+		errx(1, "--sandbox takes auto, require or off");
+	if (sandbox != NULL && strcmp(sandbox, "off") == 0)
+		warnx("warning: --sandbox off: a hijacked rsync could reach "
+		    "everything this user can");
 	if (from != NULL && (from[0] == '\0' || strpbrk(from, "\" \t") ||
 	    has_ctl(from)))
 		errx(1, "--from: give sshd patterns like "
@@ -413,6 +422,8 @@ authorize_main(int argc, char **argv)
 	add_word(&cmd, "", "serve", 0);
 	if (logto != NULL)
 		add_word(&cmd, "--log=", logto, 1);
+	if (sandbox != NULL)
+		add_word(&cmd, "--sandbox=", sandbox, 0);
 	if (exact != NULL)
 		add_word(&cmd, "--exact=", exact, 1);
 	for (j = 0; j < NMODEOPTS; j++)
