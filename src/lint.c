@@ -58,6 +58,8 @@ static const struct check {
 	{ "RSG014", WARN, "login shell is bash: it may run ~/.bashrc before "
 	    "the forced command" },
 	{ "RSG015", WARN, "command= uses shell syntax lint cannot follow" },
+	{ "RSG016", WARN, "rsguard serve --sandbox=off: rsync runs without "
+	    "the kernel sandbox" },
 };
 #define NCHECKS	(sizeof(checks) / sizeof(checks[0]))
 
@@ -308,6 +310,9 @@ check_command(const char *file, size_t ln, const char *cmd)
 	for (i = first; i < w.n; i++) {
 		if (strcmp(w.v[i], "-ro") == 0)
 			ro = 1;
+		else if (first == 2 && strcmp(w.v[i], "--sandbox=off") == 0)
+			REPORT(file, ln, 16, "rsguard serve --sandbox=off: a "
+			    "hijacked rsync could reach all this user can");
 		else if (w.v[i][0] != '-')
 			dir = w.v[i];
 	}

@@ -265,7 +265,7 @@ t_lint_corpus() {
 		codes_seen+=" $want"
 	done
 	# every code but the two tested below has a triggering fixture
-	for n in 001 002 003 004 005 006 007 008 009 010 011 012 015; do
+	for n in 001 002 003 004 005 006 007 008 009 010 011 012 015 016; do
 		[[ $codes_seen == *RSG$n* ]] || { fail "no fixture triggers RSG$n"; return 1; }
 		[ -f "$CORPUS/rsg$n-no.keys" ] || { fail "no negative fixture for RSG$n"; return 1; }
 	done
