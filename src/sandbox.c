@@ -292,8 +292,8 @@ add_path(struct sandbox *sb, const char *path, uint64_t access,
 
 /*
  * The start of the file at path: its ELF interpreter (PT_INTERP) into
- * interp, or for a "#!" script its interpreter; "" for a static binary.
- * Returns 1 for a script, 0 for ELF, -1 if neither or unreadable.
+ * interp, "" for a static binary.  Returns 0 for ELF, 1 for a "#!"
+ * script, -1 if neither or unreadable.
  */
 static int
 loader_of(const char *path, char *interp, size_t isz)
@@ -302,7 +302,7 @@ loader_of(const char *path, char *interp, size_t isz)
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
 	ssize_t n;
-	size_t i, j;
+	size_t i;
 	int fd, r = -1;
 
 	interp[0] = '\0';
@@ -312,15 +312,6 @@ loader_of(const char *path, char *interp, size_t isz)
 		goto out;
 	hdr[n] = '\0';
 	if (hdr[0] == '#' && hdr[1] == '!') {
-		for (i = 2; hdr[i] == ' ' || hdr[i] == '\t'; i++)
-			;
-		for (j = i; hdr[j] != '\0' && hdr[j] != ' ' &&
-		    hdr[j] != '\t' && hdr[j] != '\n'; j++)
-			;
-		if (hdr[i] != '/' || j - i >= isz || hdr[j] == '\0')
-			goto out;
-		memcpy(interp, hdr + i, j - i);
-		interp[j - i] = '\0';
 		r = 1;
 		goto out;
 	}
@@ -353,38 +344,23 @@ loader_of(const char *path, char *interp, size_t isz)
 }
 
 /*
- * Execute for prog, and for the loader the kernel opens to start it;
+ * Execute for rsync, and for the loader the kernel opens to start it;
  * read (no listing) for the loader's dir, where the shared libraries
  * are, and its /lib or /usr/lib twin on systems without merged /usr.
  */
 static int
-add_program(struct sandbox *sb, const char *prog, int depth,
+add_program(struct sandbox *sb, const char *prog, const char *interp,
     const char **errstr)
 {
-	char interp[PATH_MAX], real[PATH_MAX], twin[PATH_MAX + 8], *slash;
-	int kind;
+	char real[PATH_MAX], twin[PATH_MAX + 8], *slash;
 
-	if ((kind = loader_of(prog, interp, sizeof(interp))) == -1) {
-		*errstr = "cannot read the rsync program to find its loader "
-		    "(an ELF binary or a #! script is needed)";
-		return -1;
-	}
 	/* The kernel opens what it executes for reading, too. */
-	if (add_path(sb, prog, FS_EXECUTE | FS_READ_FILE,
-	    depth ? "interpreter" : "rsync", 1) == -1) {
+	if (add_path(sb, prog, FS_EXECUTE | FS_READ_FILE, "rsync", 1) == -1) {
 		*errstr = "cannot add the rsync program to the sandbox";
 		return -1;
 	}
 	if (interp[0] == '\0')
 		return 0;			/* static */
-	if (kind == 1) {
-		if (depth > 0) {
-			*errstr = "the rsync program's #! interpreter is a "
-			    "script itself";
-			return -1;
-		}
-		return add_program(sb, interp, depth + 1, errstr);
-	}
 	if (add_path(sb, interp, FS_EXECUTE | FS_READ_FILE, "ELF loader",
 	    1) == -1 || realpath(interp, real) == NULL) {
 		*errstr = "cannot add the rsync program's ELF loader to the "
@@ -423,10 +399,11 @@ sandbox_prepare(struct sandbox *sb, int rootfd, const char *dir,
     const char *rsync, int what, const char **errstr)
 {
 	static char msg[160];
+	char interp[PATH_MAX];
 	struct ll_ruleset_attr attr;
 	uint64_t dirright;
 	size_t i;
-	int e;
+	int e, kind;
 
 	if (sb->mode == SANDBOX_OFF) {
 		set_none(sb, "off (operator)");
@@ -441,6 +418,27 @@ sandbox_prepare(struct sandbox *sb, int rootfd, const char *dir,
 		*errstr = "sandbox required, but this kernel (or build) "
 		    "has no seccomp filter to deny sockets";
 		return -1;
+	}
+	/*
+	 * The ruleset is rsync's.  A #! script (a wrapper, a test stand-in)
+	 * needs what its interpreter needs, which no list here describes:
+	 * auto runs it without a domain, and says so; require refuses.
+	 */
+	if ((kind = loader_of(rsync, interp, sizeof(interp))) == -1) {
+		*errstr = "cannot read the rsync program to find its loader "
+		    "(an ELF binary is needed)";
+		return -1;
+	}
+	if (kind == 1) {
+		if (sb->mode == SANDBOX_REQUIRE) {
+			*errstr = "sandbox required, but --rsync names a #! "
+			    "script; the sandbox confines an rsync binary";
+			return -1;
+		}
+		sb->seccomp = 0;
+		set_none(sb, "none (--rsync is a #! script, not an rsync "
+		    "binary)");
+		return 0;
 	}
 	sb->kernel_abi = kernel_abi();
 	sb->abi = sb->kernel_abi;
@@ -493,7 +491,7 @@ sandbox_prepare(struct sandbox *sb, int rootfd, const char *dir,
 		*errstr = "cannot add DIR to the sandbox";
 		return -1;
 	}
-	if (add_program(sb, rsync, 0, errstr) == -1)
+	if (add_program(sb, rsync, interp, errstr) == -1)
 		return -1;
 	for (i = 0; i < sizeof(sys_paths) / sizeof(sys_paths[0]); i++) {
 		const struct sys_path *sp = &sys_paths[i];
