@@ -92,6 +92,7 @@ long_needs(const char *name)
 		{ "group",		REQ_NEED_GROUPS },
 		{ "groupmap",		REQ_NEED_GROUPS },
 		{ "iconv",		REQ_NEED_ICONV },
+		{ "log-file",		REQ_LOG_FILE },
 		{ "numeric-ids",	REQ_NUMERIC_IDS },
 		{ "owner",		REQ_NEED_USERS },
 		{ "remove-sent-files",	REQ_REMOVE_SRC },

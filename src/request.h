@@ -53,6 +53,7 @@ void	 request_free(struct request *);
 #define REQ_NUMERIC_IDS	0x04	/* --numeric-ids: no name lookups */
 #define REQ_NEED_ICONV	0x08	/* --iconv: charset conversion modules */
 #define REQ_REMOVE_SRC	0x10	/* --remove-source-files (a sender) */
+#define REQ_LOG_FILE	0x20	/* --log-file: rsync writes a log in DIR */
 
 #define NORM_ABSOLUTE	0x01	/* named DIR by its absolute path */
 #define NORM_ROOTREL	0x02	/* began with "/": relative to DIR */

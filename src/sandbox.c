@@ -485,7 +485,8 @@ sandbox_prepare(struct sandbox *sb, int rootfd, const char *dir,
 		dirright = FS_RECEIVE;
 	else
 		dirright = FS_READ |
-		    (what & SANDBOX_REMOVE_SRC ? FS_REMOVE_FILE : 0);
+		    (what & SANDBOX_REMOVE_SRC ? FS_REMOVE_FILE : 0) |
+		    (what & SANDBOX_LOG_FILE ? FS_WRITE_FILE | FS_MAKE_REG : 0);
 	if (add_fd(sb, rootfd, dir, dirright, what & SANDBOX_RECEIVER ?
 	    "DIR: rsync receives" : "DIR: rsync sends") == -1) {
 		*errstr = "cannot add DIR to the sandbox";

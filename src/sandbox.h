@@ -50,6 +50,7 @@ struct sandbox {
 #define SANDBOX_GROUPS		0x04	/* reads the group database */
 #define SANDBOX_ICONV		0x08	/* converts charsets */
 #define SANDBOX_REMOVE_SRC	0x10	/* a sender that removes its files */
+#define SANDBOX_LOG_FILE	0x20	/* a sender that writes a log file */
 
 void	 sandbox_init(struct sandbox *);
 int	 sandbox_mode_parse(const char *, enum sandbox_mode *);

@@ -294,6 +294,8 @@ prepare_sandbox(struct serve_opts *o, const struct confine *c,
 		what |= SANDBOX_ICONV;
 	if (req->needs & REQ_REMOVE_SRC)
 		what |= SANDBOX_REMOVE_SRC;
+	if (req->needs & REQ_LOG_FILE)
+		what |= SANDBOX_LOG_FILE;
 	if (sandbox_prepare(&o->sb, c->rootfd, o->pol.dir, o->rsync, what,
 	    &es) == -1)
 		refuse("%s", es);

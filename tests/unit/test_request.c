@@ -408,12 +408,54 @@ test_normalize(void)
 	}
 }
 
+/* What the accepted command makes rsync need (the sandbox's input). */
+static void
+test_needs(void)
+{
+	static const struct {
+		const char	*rest;
+		int		 needs;
+	} t[] = {
+		{ "--sender -vlogDtpre.iLsfxCIvu . a", REQ_NEED_USERS |
+		    REQ_NEED_GROUPS },
+		{ "--sender -vlre.iLsfxCIvu . a", 0 },
+		/* letters of the capability tail are not options */
+		{ "--sender -vlre.ogfxC . a", 0 },
+		{ "--sender -vlo . a", REQ_NEED_USERS },
+		{ "--sender -vlg . a", REQ_NEED_GROUPS },
+		{ "--sender -vlog --numeric-ids . a", REQ_NEED_USERS |
+		    REQ_NEED_GROUPS | REQ_NUMERIC_IDS },
+		{ "--sender -vl --usermap=*:nobody . a", REQ_NEED_USERS },
+		{ "--sender -vl --groupmap=*:nogroup . a", REQ_NEED_GROUPS },
+		{ "--sender -vl --iconv=utf8 . a", REQ_NEED_ICONV },
+		{ "--sender -vl --remove-source-files . a", REQ_REMOVE_SRC },
+		{ "--sender -vl --log-file=x.log . a", REQ_LOG_FILE },
+		{ "-vl --log-file x.log . a", REQ_LOG_FILE },
+	};
+	struct request r;
+	struct words ws;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (!ASSERT_INT_EQ(parse(P_SUB, t[i].rest, &ws, &r), 0)) {
+			fprintf(stderr, "  refused: %s\n", t[i].rest);
+			cmdline_free(&ws);
+			continue;
+		}
+		if (!ASSERT_INT_EQ(r.needs, t[i].needs))
+			fprintf(stderr, "  for: %s\n", t[i].rest);
+		request_free(&r);
+		cmdline_free(&ws);
+	}
+}
+
 int
 main(void)
 {
 	init_policies();
 	test_cases();
 	test_items();
+	test_needs();
 	test_normalize();
 	return test_summary();
 }

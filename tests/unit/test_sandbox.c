@@ -246,6 +246,12 @@ main(void)
 	    SANDBOX_REMOVE_SRC, &es), 0);
 	ASSERT_INT_EQ(rights(&sb, dir), R_READ | R_READDIR | R_RMFILE);
 	sandbox_free(&sb);
+	/* a sender asked for --log-file writes (and may create) the log */
+	ASSERT_INT_EQ(prep(&sb, SANDBOX_AUTO, -1, "/usr/bin/rsync",
+	    SANDBOX_LOG_FILE, &es), 0);
+	ASSERT_INT_EQ(rights(&sb, dir), R_READ | R_READDIR | R_WRITE |
+	    (1ULL << 8));
+	sandbox_free(&sb);
 
 	ASSERT_INT_EQ(prep(&sb, SANDBOX_AUTO, -1, "/usr/bin/rsync",
 	    SANDBOX_USERS, &es), 0);
