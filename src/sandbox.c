@@ -298,40 +298,49 @@ add_path(struct sandbox *sb, const char *path, uint64_t access,
 static int
 loader_of(const char *path, char *interp, size_t isz)
 {
-	unsigned char hdr[256];
+	unsigned char buf[2048];	/* headers and interp, usually */
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
 	ssize_t n;
-	size_t i;
+	size_t i, off;
 	int fd, r = -1;
 
 	interp[0] = '\0';
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
 		return -1;
-	if ((n = pread(fd, hdr, sizeof(hdr) - 1, 0)) < 4)
+	if ((n = pread(fd, buf, sizeof(buf), 0)) < 4)
 		goto out;
-	hdr[n] = '\0';
-	if (hdr[0] == '#' && hdr[1] == '!') {
+	if (buf[0] == '#' && buf[1] == '!') {
 		r = 1;
 		goto out;
 	}
 	/* 64-bit ELF of this machine's byte order only. */
-	if ((size_t)n < sizeof(eh) || memcmp(hdr, ELFMAG, SELFMAG) != 0 ||
-	    hdr[EI_CLASS] != ELFCLASS64)
+	if ((size_t)n < sizeof(eh) || memcmp(buf, ELFMAG, SELFMAG) != 0 ||
+	    buf[EI_CLASS] != ELFCLASS64)
 		goto out;
-	memcpy(&eh, hdr, sizeof(eh));
-	if (eh.e_phentsize != sizeof(ph) || eh.e_phnum > 128)
+	memcpy(&eh, buf, sizeof(eh));
+	if (eh.e_phentsize != sizeof(ph) || eh.e_phnum > 128 ||
+	    eh.e_phoff > (Elf64_Off)1 << 32)
 		goto out;
 	for (i = 0; i < eh.e_phnum; i++) {
-		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff +
-		    i * sizeof(ph))) != (ssize_t)sizeof(ph))
+		off = (size_t)eh.e_phoff + i * sizeof(ph);
+		if (off + sizeof(ph) <= (size_t)n)
+			memcpy(&ph, buf + off, sizeof(ph));
+		else if (pread(fd, &ph, sizeof(ph), (off_t)off) !=
+		    (ssize_t)sizeof(ph))
 			goto out;
 		if (ph.p_type != PT_INTERP)
 			continue;
 		if (ph.p_filesz < 2 || ph.p_filesz > isz ||
-		    pread(fd, interp, ph.p_filesz, (off_t)ph.p_offset) !=
-		    (ssize_t)ph.p_filesz || interp[ph.p_filesz - 1] != '\0' ||
-		    interp[0] != '/' || strlen(interp) != ph.p_filesz - 1) {
+		    ph.p_offset > (Elf64_Off)1 << 32)
+			goto out;
+		if (ph.p_offset + ph.p_filesz <= (size_t)n)
+			memcpy(interp, buf + ph.p_offset, ph.p_filesz);
+		else if (pread(fd, interp, ph.p_filesz, (off_t)ph.p_offset) !=
+		    (ssize_t)ph.p_filesz)
+			goto out;
+		if (interp[ph.p_filesz - 1] != '\0' || interp[0] != '/' ||
+		    strlen(interp) != ph.p_filesz - 1) {
 			interp[0] = '\0';
 			goto out;
 		}
@@ -343,6 +352,13 @@ loader_of(const char *path, char *interp, size_t isz)
 	return r;
 }
 
+static const char *
+fdpath(int fd, char *buf, size_t sz)
+{
+	snprintf(buf, sz, "/proc/self/fd/%d", fd);
+	return buf;
+}
+
 /*
  * Execute for rsync, and for the loader the kernel opens to start it;
  * read (no listing) for the loader's dir, where the shared libraries
@@ -352,7 +368,9 @@ static int
 add_program(struct sandbox *sb, const char *prog, const char *interp,
     const char **errstr)
 {
-	char real[PATH_MAX], twin[PATH_MAX + 8], *slash;
+	char real[PATH_MAX], twin[PATH_MAX + 8], link[32], *slash;
+	ssize_t n;
+	int fd;
 
 	/* The kernel opens what it executes for reading, too. */
 	if (add_path(sb, prog, FS_EXECUTE | FS_READ_FILE, "rsync", 1) == -1) {
@@ -361,12 +379,20 @@ add_program(struct sandbox *sb, const char *prog, const char *interp,
 	}
 	if (interp[0] == '\0')
 		return 0;			/* static */
-	if (add_path(sb, interp, FS_EXECUTE | FS_READ_FILE, "ELF loader",
-	    1) == -1 || realpath(interp, real) == NULL) {
+	/* Its real path (one readlink, not realpath's walk) names its dir. */
+	if ((fd = open(interp, O_PATH | O_CLOEXEC)) == -1 ||
+	    add_fd(sb, fd, interp, FS_EXECUTE | FS_READ_FILE,
+	    "ELF loader") == -1 ||
+	    (n = readlink(fdpath(fd, link, sizeof(link)), real,
+	    sizeof(real) - 1)) <= 0) {
+		if (fd != -1)
+			close(fd);
 		*errstr = "cannot add the rsync program's ELF loader to the "
 		    "sandbox";
 		return -1;
 	}
+	close(fd);
+	real[n] = '\0';
 	if ((slash = strrchr(real, '/')) == NULL || slash == real)
 		return 0;
 	*slash = '\0';
