@@ -34,13 +34,21 @@ say "rsguard keygen: a dedicated key, outside ~/.ssh"
 "$rsguard" keygen --dir "$work/keys" demo | sed -n '1,3p'
 key=$work/keys/demo
 
+# The kernel sandbox around rsync: required where the kernel has it all.
+sbopt=
+if SSH_ORIGINAL_COMMAND='rsync --server --sender -vlr . .' \
+    "$rsguard" serve --log=none --explain --sandbox=require -ro "$work" \
+    >/dev/null 2>&1; then
+	sbopt="--sandbox require"
+fi
+
 say "rsguard authorize: the restricted line, installed atomically"
 # NB. through "ProxyCommand sshd -i" sshd sees no client address: it
 # calls it UNKNOWN, so that is what from= names here.
-"$rsguard" authorize --key "$key.pub" --from UNKNOWN \
+"$rsguard" authorize --key "$key.pub" --from UNKNOWN $sbopt \
     --log "$work/serve.log" --install --file "$work/authorized_keys" \
     -ro "$work/srv/export" >/dev/null
-"$rsguard" authorize --key "$key.pub" --from UNKNOWN \
+"$rsguard" authorize --key "$key.pub" --from UNKNOWN $sbopt \
     --log "$work/serve.log" --install --file "$work/authorized_keys" \
     -ro "$work/srv/export" >/dev/null
 echo "installed twice, lines in the file: $(wc -l < "$work/authorized_keys")"
@@ -72,6 +80,12 @@ rsync -a --delete --stats -e "$ssh_cmd" "$(id -un)@localhost:/" \
     "$work/client/data/" | sed -n '/Number of files:/p;/Total bytes received/p'
 diff -r "$work/srv/export" "$work/client/data" && echo "mirror identical: yes"
 
+say "the kernel sandbox rsync ran in (rsguard serve --explain)"
+SSH_ORIGINAL_COMMAND='rsync --server --sender -logDtpre.iLsfxCIvu . .' \
+    "$rsguard" serve --log=none --explain -ro "$work/srv/export" |
+    grep '^sandbox' | sed 's/^/  /'
+grep -o 'sandbox=[^ ]*' "$work/serve.log" | sort | uniq -c
+
 say "second run: nothing changes"
 rsync -ai --delete -e "$ssh_cmd" "$(id -un)@localhost:/" "$work/client/data/"
 echo "(no itemized changes above = up to date)"
@@ -80,7 +94,7 @@ echo "(no itemized changes above = up to date)"
 say "rsguard mirror: the same pull as a job, and a push job, both pinned"
 # A second key for pushes: one key, one forced command.
 "$rsguard" keygen --dir "$work/keys" demo-push >/dev/null
-"$rsguard" authorize --key "$work/keys/demo-push.pub" --from UNKNOWN \
+"$rsguard" authorize --key "$work/keys/demo-push.pub" --from UNKNOWN $sbopt \
     --log "$work/serve.log" --install --file "$work/authorized_keys" \
     -wo "$work/srv/incoming" >/dev/null
 mkdir -p "$work/jobs" "$work/state" "$work/client/mirror"
