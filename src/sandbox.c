@@ -14,20 +14,16 @@
  *     loader only.  MUST NOT grant creating FIFOs, sockets or devices.
  *  3. MUST set no_new_privs in the child whatever the mode.
  *  4. MUST NOT let "auto" or "off" be silent: the log says which.
- *  5. MUST deny socket(2) to rsync (seccomp) whenever it sandboxes: an
- *     rsync server over ssh needs none, and Landlock up to ABI 7 leaves
- *     UDP, netlink and connects to named unix sockets (a container
- *     engine's or the bus's) open.
+ *  5. MUST install the seccomp filter (sysfilter.c) whenever it
+ *     sandboxes: Landlock up to ABI 7 leaves UDP, netlink, named unix
+ *     sockets and io_uring open.
+ *  6. MUST cut a root rsync's capability bounding set to keep_caps.
  */
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
-
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 
 #include <elf.h>
 #include <errno.h>
@@ -41,6 +37,7 @@
 #include <unistd.h>
 
 #include "sandbox.h"
+#include "sysfilter.h"
 #include "util.h"
 
 /* The kernel's ABI, for headers that predate it (linux/landlock.h). */
@@ -159,37 +156,19 @@ static const struct sys_path {
 };
 
 /*
- * seccomp: socket(2) fails with EACCES; socketpair(2), which rsync uses
- * between its own processes, stays.  A foreign syscall ABI (x32, or
- * 32-bit calls on a 64-bit kernel) is refused whole, so socket() cannot
- * come in by another number.
+ * The capabilities a root rsync keeps (the bounding set is cut to these
+ * before exec): owners, modes and reading what it serves.  Without
+ * CAP_SYS_ADMIN, CAP_SYS_MODULE, CAP_SYS_BOOT, CAP_SYS_TIME, CAP_MKNOD,
+ * CAP_SETFCAP... a hijacked root rsync cannot act on the whole system.
  */
-#if defined(__x86_64__)
-#define SECCOMP_ARCH	AUDIT_ARCH_X86_64
-#define X32_BIT		0x40000000U
-#elif defined(__aarch64__)
-#define SECCOMP_ARCH	AUDIT_ARCH_AARCH64
-#endif
-
-#ifdef SECCOMP_ARCH
-static struct sock_filter nosocket[] = {
-	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data,
-	    arch)),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SECCOMP_ARCH, 1, 0),
-	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
-	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-#ifdef X32_BIT
-	BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_BIT, 0, 1),
-	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
-#endif
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 0, 1),
-	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
-	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+static const int keep_caps[] = {
+	0,	/* CAP_CHOWN */
+	1,	/* CAP_DAC_OVERRIDE */
+	2,	/* CAP_DAC_READ_SEARCH */
+	3,	/* CAP_FOWNER */
+	4,	/* CAP_FSETID */
 };
-static struct sock_fprog nosocket_prog = {
-	(unsigned short)(sizeof(nosocket) / sizeof(nosocket[0])), nosocket
-};
-#endif
+#define CAP_MAX_PROBE	64
 
 void
 sandbox_init(struct sandbox *sb)
@@ -436,13 +415,13 @@ sandbox_prepare(struct sandbox *sb, int rootfd, const char *dir,
 		return 0;
 	}
 	sb->nocore = 1;
-#ifdef SECCOMP_ARCH
 	/* 0 where the kernel filters system calls. */
-	sb->seccomp = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0;
-#endif
+	sb->seccomp = sysfilter_build() == 0 &&
+	    prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0;
+	sb->dropcaps = geteuid() == 0;
 	if (sb->mode == SANDBOX_REQUIRE && !sb->seccomp) {
 		*errstr = "sandbox required, but this kernel (or build) "
-		    "has no seccomp filter to deny sockets";
+		    "has no seccomp filter";
 		return -1;
 	}
 	/*
@@ -462,6 +441,7 @@ sandbox_prepare(struct sandbox *sb, int rootfd, const char *dir,
 			return -1;
 		}
 		sb->seccomp = 0;
+		sb->dropcaps = 0;
 		set_none(sb, "none (--rsync is a #! script, not an rsync "
 		    "binary)");
 		return 0;
@@ -548,6 +528,8 @@ int
 sandbox_enter(const struct sandbox *sb)
 {
 	struct rlimit rl;
+	size_t i;
+	int cap;
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		return -1;
@@ -556,14 +538,24 @@ sandbox_enter(const struct sandbox *sb)
 		if (setrlimit(RLIMIT_CORE, &rl) == -1)
 			return -1;
 	}
+	if (sb->dropcaps)
+		for (cap = 0; cap < CAP_MAX_PROBE; cap++) {
+			for (i = 0; i < sizeof(keep_caps) /
+			    sizeof(keep_caps[0]); i++)
+				if (keep_caps[i] == cap)
+					break;
+			if (i < sizeof(keep_caps) / sizeof(keep_caps[0]))
+				continue;
+			/* EINVAL: past the kernel's last capability */
+			if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 &&
+			    errno != EINVAL)
+				return -1;
+		}
 	if (sb->ruleset != -1 && syscall(SYS_landlock_restrict_self,
 	    sb->ruleset, sb->flags) == -1)
 		return -1;
-#ifdef SECCOMP_ARCH
-	if (sb->seccomp && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER,
-	    &nosocket_prog, 0, 0) == -1)
+	if (sb->seccomp && sysfilter_install() == -1)
 		return -1;
-#endif
 	return 0;
 }
 
@@ -609,9 +601,12 @@ sandbox_describe(const struct sandbox *sb, FILE *f)
 		fprintf(f, "landlock ABI %d (kernel %d): %s ruleset\n",
 		    sb->abi, sb->kernel_abi, sb->abi >= SANDBOX_FULL_ABI ?
 		    "full" : "partial");
-	fprintf(f, "sandbox: no_new_privs%s%s\n", sb->nocore ?
-	    ", core dumps off" : "", sb->seccomp ?
-	    ", socket(2) denied (seccomp)" : "");
+	fprintf(f, "sandbox: no_new_privs%s%s%s\n", sb->nocore ?
+	    ", core dumps off" : "", sb->seccomp ? ", seccomp filter" : "",
+	    sb->dropcaps ? ", root keeps only CAP_CHOWN, CAP_DAC_OVERRIDE, "
+	    "CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID" : "");
+	if (sb->seccomp)
+		sysfilter_describe(f);
 	if (sb->abi == 0)
 		return;
 	for (i = 0; i < sb->nrules; i++) {

@@ -38,7 +38,8 @@ struct sandbox {
 	uint64_t	 fs, net, scoped; /* what the domain handles */
 	uint32_t	 flags;		/* landlock_restrict_self flags */
 	int		 nocore;	/* RLIMIT_CORE 0 in the child */
-	int		 seccomp;	/* deny socket(2) in the child */
+	int		 seccomp;	/* install the seccomp filter */
+	int		 dropcaps;	/* root: cut the bounding set */
 	struct sandbox_rule rules[SANDBOX_MAX_RULES];
 	int		 nrules;
 	char		 none[96];	/* why there is no domain */
