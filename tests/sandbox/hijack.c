@@ -28,8 +28,13 @@
  *	hijack --listen-abstract NAME	listen on the abstract socket NAME
  *	hijack --target			a process to signal and ptrace
  *	hijack --free-port		print a TCP port free on 127.0.0.1
+ *	hijack --listen-unix PATH	a named unix stream listener
+ *	hijack --listen-unix-dgram PATH	a named unix datagram socket
+ *	hijack --landlock-abi		print the kernel's Landlock ABI (0: none)
+ *	hijack --probe-iouring		can io_uring make a socket here?
  */
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
@@ -43,6 +48,8 @@
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
+
+#include <linux/io_uring.h>
 
 #include <dirent.h>
 #include <elf.h>
@@ -60,6 +67,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/syscall.h>
+
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset	444
+#endif
+#define LANDLOCK_VERSION_FLAG		1U	/* ..._CREATE_RULESET_VERSION */
 #ifndef PR_SET_PTRACER
 #define PR_SET_PTRACER		0x59616d61
 #endif
@@ -74,6 +87,8 @@ static struct param {
 	char	outdir[PATH_MAX];	/* a writable dir outside DIR */
 	char	extra[PATH_MAX];	/* a --sandbox-read path */
 	char	abstract[100];		/* abstract unix socket name */
+	char	unixpath[108];		/* named unix stream listener */
+	char	dgrampath[108];		/* named unix datagram socket */
 	int	port;			/* TCP port with a listener */
 	int	freeport;		/* TCP port nobody uses */
 	pid_t	pid;			/* a process outside the sandbox */
@@ -140,6 +155,8 @@ path(char *buf, const char *base, const char *leaf)
 }
 
 /* ---- primitive tries: each returns 0 or an errno ---------------------- */
+
+static void	loopback(struct sockaddr_in *, int);
 
 /* Open and read one byte (an empty file counts as read). */
 static int
@@ -312,10 +329,7 @@ try_tcp(int port, int do_bind)
 
 	if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return errno;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((unsigned short)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	loopback(&sin, port);
 	if (do_bind)
 		r = bind(s, (struct sockaddr *)&sin, sizeof(sin));
 	else
@@ -353,6 +367,174 @@ try_abstract(const char *name)
 		e = errno;
 	close(s);
 	return e;
+}
+
+static socklen_t
+named_addr(struct sockaddr_un *sun, const char *fn)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	snprintf(sun->sun_path, sizeof(sun->sun_path), "%s", fn);
+	return (socklen_t)sizeof(*sun);
+}
+
+static void
+loopback(struct sockaddr_in *sin, int port)
+{
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((unsigned short)port);
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+}
+
+/*
+ * What to do with a socket s (from socket(2) or io_uring): connect it
+ * to the named unix socket, to the TCP port, or send a UDP datagram to
+ * the port.  Closes s; returns 0 or an errno.
+ */
+enum sockuse { USE_UNIX, USE_TCP, USE_UDP };
+
+static int
+use_socket(int s, enum sockuse use, const char *fn, int port)
+{
+	struct sockaddr_un sun;
+	struct sockaddr_in sin;
+	socklen_t len;
+	int e = 0;
+
+	switch (use) {
+	case USE_UNIX:
+		len = named_addr(&sun, fn);
+		if (connect(s, (struct sockaddr *)&sun, len) == -1)
+			e = errno;
+		break;
+	case USE_TCP:
+		loopback(&sin, port);
+		if (connect(s, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+			e = errno;
+		break;
+	case USE_UDP:
+		loopback(&sin, port);
+		if (sendto(s, "x", 1, 0, (struct sockaddr *)&sin,
+		    sizeof(sin)) == -1)
+			e = errno;
+		break;
+	}
+	close(s);
+	return e;
+}
+
+static int
+try_socket(int domain, int type, enum sockuse use, const char *fn,
+    int port)
+{
+	int s;
+
+	if ((s = socket(domain, type | SOCK_CLOEXEC, 0)) == -1)
+		return errno;
+	return use_socket(s, use, fn, port);
+}
+
+/*
+ * A datagram to a named unix socket without socket(2): socketpair(2)
+ * gives an AF_UNIX datagram socket, and sendto(2) with an address
+ * reaches any named datagram socket the user may write.
+ */
+static int
+try_dgram_sendto(const char *fn)
+{
+	struct sockaddr_un sun;
+	socklen_t len;
+	int sv[2], e = 0;
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) == -1)
+		return errno;
+	len = named_addr(&sun, fn);
+	if (sendto(sv[0], "x", 1, 0, (struct sockaddr *)&sun, len) == -1)
+		e = errno;
+	close(sv[0]);
+	close(sv[1]);
+	return e;
+}
+
+/*
+ * socket(domain, type) made by io_uring (IORING_OP_SOCKET, Linux 5.19),
+ * which a seccomp filter on socket(2) never sees.  Returns the socket,
+ * or -1 with *err set.
+ */
+static int
+uring_socket(int domain, int type, int *err)
+{
+	struct io_uring_params prm;
+	struct io_uring_sqe *sqes;
+	struct io_uring_cqe *cqes;
+	unsigned char *sq, *cq;
+	unsigned *head, *tail, *mask, *array;
+	size_t sqsz, cqsz, sqesz;
+	int ring, fd = -1;
+
+	memset(&prm, 0, sizeof(prm));
+	if ((ring = (int)syscall(SYS_io_uring_setup, 1, &prm)) == -1) {
+		*err = errno;
+		return -1;
+	}
+	sqsz = prm.sq_off.array + prm.sq_entries * sizeof(unsigned);
+	cqsz = prm.cq_off.cqes + prm.cq_entries * sizeof(*cqes);
+	sqesz = prm.sq_entries * sizeof(*sqes);
+	sq = mmap(NULL, sqsz, PROT_READ | PROT_WRITE, MAP_SHARED |
+	    MAP_POPULATE, ring, IORING_OFF_SQ_RING);
+	cq = mmap(NULL, cqsz, PROT_READ | PROT_WRITE, MAP_SHARED |
+	    MAP_POPULATE, ring, IORING_OFF_CQ_RING);
+	sqes = mmap(NULL, sqesz, PROT_READ | PROT_WRITE, MAP_SHARED |
+	    MAP_POPULATE, ring, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED) {
+		*err = errno;
+		goto out;
+	}
+	memset(&sqes[0], 0, sizeof(sqes[0]));
+	sqes[0].opcode = IORING_OP_SOCKET;
+	sqes[0].fd = domain;
+	sqes[0].off = (unsigned)type;
+	sqes[0].len = 0;			/* protocol */
+	tail = (unsigned *)(sq + prm.sq_off.tail);
+	mask = (unsigned *)(sq + prm.sq_off.ring_mask);
+	array = (unsigned *)(sq + prm.sq_off.array);
+	array[*tail & *mask] = 0;
+	__atomic_store_n(tail, *tail + 1, __ATOMIC_RELEASE);
+	if (syscall(SYS_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS,
+	    NULL, 0) == -1) {
+		*err = errno;
+		goto out;
+	}
+	head = (unsigned *)(cq + prm.cq_off.head);
+	tail = (unsigned *)(cq + prm.cq_off.tail);
+	mask = (unsigned *)(cq + prm.cq_off.ring_mask);
+	cqes = (struct io_uring_cqe *)(void *)(cq + prm.cq_off.cqes);
+	if (*head == __atomic_load_n(tail, __ATOMIC_ACQUIRE))
+		*err = EAGAIN;
+	else if (cqes[*head & *mask].res < 0)
+		*err = -cqes[*head & *mask].res;
+	else
+		fd = cqes[*head & *mask].res;
+ out:
+	if (sq != MAP_FAILED)
+		munmap(sq, sqsz);
+	if (cq != MAP_FAILED)
+		munmap(cq, cqsz);
+	if (sqes != MAP_FAILED)
+		munmap(sqes, sqesz);
+	close(ring);
+	return fd;
+}
+
+static int
+try_uring(int domain, int type, enum sockuse use, const char *fn, int port)
+{
+	int s, e;
+
+	if ((s = uring_socket(domain, type, &e)) == -1)
+		return e;
+	return use_socket(s, use, fn, port);
 }
 
 static int
@@ -489,6 +671,10 @@ read_params(void)
 			snprintf(p.extra, sizeof(p.extra), "%s", v);
 		else if (strcmp(line, "abstract") == 0)
 			snprintf(p.abstract, sizeof(p.abstract), "%s", v);
+		else if (strcmp(line, "unix") == 0)
+			snprintf(p.unixpath, sizeof(p.unixpath), "%s", v);
+		else if (strcmp(line, "dgram") == 0)
+			snprintf(p.dgrampath, sizeof(p.dgrampath), "%s", v);
 		else if (strcmp(line, "port") == 0)
 			p.port = atoi(v);
 		else if (strcmp(line, "freeport") == 0)
@@ -673,6 +859,26 @@ exec_and_ipc(void)
 	attempt("ioctl-dev", try_ioctl_dev());
 	if (p.abstract[0] != '\0')
 		attempt("abstract-connect", try_abstract(p.abstract));
+	/* what only the seccomp filter on socket(2) is there to stop */
+	if (p.freeport)
+		attempt("udp-send", try_socket(AF_INET, SOCK_DGRAM, USE_UDP,
+		    NULL, p.freeport));
+	if (p.unixpath[0] != '\0')
+		attempt("unix-connect", try_socket(AF_UNIX, SOCK_STREAM,
+		    USE_UNIX, p.unixpath, 0));
+	/* ... and the ways around socket(2) */
+	if (p.dgrampath[0] != '\0')
+		attempt("unix-dgram-sendto", try_dgram_sendto(p.dgrampath));
+	if (p.freeport)
+		attempt("iouring-udp-send", try_uring(AF_INET, SOCK_DGRAM,
+		    USE_UDP, NULL, p.freeport));
+	if (p.unixpath[0] != '\0')
+		attempt("iouring-unix-connect", try_uring(AF_UNIX,
+		    SOCK_STREAM, USE_UNIX, p.unixpath, 0));
+	/* Landlock's own TCP rule (ABI 4), past the seccomp filter */
+	if (p.port)
+		attempt("iouring-tcp-connect", try_uring(AF_INET,
+		    SOCK_STREAM, USE_TCP, NULL, p.port));
 	if (p.pid > 0) {
 		attempt("signal0-outside", try_kill(p.pid, 0));
 		attempt("sigcont-outside", try_kill(p.pid, SIGCONT));
@@ -717,6 +923,9 @@ uncovered_ops(void)
 	uncovered("utimensat", try_utimens(a));
 	uncovered("setxattr", try_setxattr(a));
 	uncovered("opath-secret", try_opath(p.secret));
+	/* outside DIR too (the man page says so): metadata of own files */
+	path(a, p.outdir, "victim.txt");
+	uncovered("chmod-outside", try_chmod(a));
 }
 
 /* With --sandbox-read=EXTRA: readable, still not writable. */
@@ -777,7 +986,9 @@ helper(int argc, char *argv[])
 {
 	struct sockaddr_un sun;
 	socklen_t len;
-	int s, port;
+	long abi;
+	int s, port, e;
+	char c;
 
 	die_with_parent(getppid());
 	if (strcmp(argv[1], "--free-port") == 0) {
@@ -787,6 +998,12 @@ helper(int argc, char *argv[])
 		}
 		close(s);
 		printf("%d\n", port);
+		return 0;
+	}
+	if (strcmp(argv[1], "--landlock-abi") == 0) {
+		abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+		    LANDLOCK_VERSION_FLAG);
+		printf("%ld\n", abi < 0 ? 0 : abi);
 		return 0;
 	}
 	if (strcmp(argv[1], "--listen-tcp") == 0) {
@@ -816,6 +1033,41 @@ helper(int argc, char *argv[])
 		fflush(stdout);
 		accept_forever(s);
 	}
+	if (strcmp(argv[1], "--listen-unix") == 0 && argc == 3) {
+		if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+			return 1;
+		len = named_addr(&sun, argv[2]);
+		if (bind(s, (struct sockaddr *)&sun, len) == -1 ||
+		    listen(s, 16) == -1) {
+			perror("hijack: bind unix");
+			return 1;
+		}
+		printf("ready\n");
+		fflush(stdout);
+		accept_forever(s);
+	}
+	if (strcmp(argv[1], "--listen-unix-dgram") == 0 && argc == 3) {
+		if ((s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+			return 1;
+		len = named_addr(&sun, argv[2]);
+		if (bind(s, (struct sockaddr *)&sun, len) == -1) {
+			perror("hijack: bind unix dgram");
+			return 1;
+		}
+		printf("ready\n");
+		fflush(stdout);
+		for (;;)
+			(void)!recv(s, &c, 1, 0);
+	}
+	if (strcmp(argv[1], "--probe-iouring") == 0) {
+		if ((s = uring_socket(AF_INET, SOCK_DGRAM, &e)) == -1) {
+			printf("%s\n", ename(e));
+			return 1;
+		}
+		close(s);
+		printf("ok\n");
+		return 0;
+	}
 	if (strcmp(argv[1], "--target") == 0) {
 		/* Yama (if loaded) must let the unsandboxed run attach. */
 		prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
@@ -825,7 +1077,8 @@ helper(int argc, char *argv[])
 			pause();
 	}
 	fprintf(stderr, "usage: hijack [--listen-tcp | --listen-abstract NAME"
-	    " | --target | --free-port]\n");
+	    " | --listen-unix PATH | --listen-unix-dgram PATH | --target"
+	    " | --free-port | --landlock-abi | --probe-iouring]\n");
 	return 2;
 }
 
