@@ -52,7 +52,8 @@ tests/unit/test_%: tests/unit/test_%.c $(LIBSRCS) tests/unit/test.h
 unit: $(UNITBIN)
 	@set -e; for t in $(UNITBIN); do ./$$t; done
 
-# Everything: unit, valgrind, sanitizers, fuzzers, integration, security.
+# Everything: unit, valgrind, sanitizers, fuzzers, integration, security,
+# sandbox.
 check: $(PROG) unit
 	tests/run-all.sh
 
