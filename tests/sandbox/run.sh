@@ -30,6 +30,7 @@
 # the unprivileged user rsguard-test (created if missing), from a copy of
 # rsguard and the stand-in that user can read.
 # Last line: "sandbox: N passed, M failed, K skipped"; exit 1 on failure.
+# tests/sandbox/mutants.sh shows that each of these checks can fail.
 set -u
 export LC_ALL=C
 
