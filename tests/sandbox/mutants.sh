@@ -113,7 +113,7 @@ RG=$M/rg-touch run "$M/base.sh" >"$M/out"
 judge "a file left outside DIR" 'trees changed'
 
 # a #! wrapper as --rsync: one more variable and descriptor (off runs);
-# sandboxed, the shell may not exec the stand-in (the run check)
+# under require serve refuses a #! --rsync (the run check)
 cat >"$M/hj-env" <<EOF
 #!/bin/sh
 case "\$1" in --server) exec env MUTANT=1 "$HIJACK" "\$@" 5</dev/null ;; esac
@@ -122,7 +122,7 @@ EOF
 chmod 755 "$M/hj-env"
 HJ=$M/hj-env run "$M/base.sh" >"$M/out"
 judge "environment and descriptors of rsync" 'environment is more than PATH|descriptors other'
-judge "a #! --rsync cannot exec anything else" 'require: run'
+judge "a #! --rsync refused under require" 'require: run'
 
 # a kernel without Landlock: SKIP, no failure; and a kernel with it but
 # an rsguard that refuses require: a failure, not a SKIP
