@@ -52,7 +52,8 @@ tests/unit/test_%: tests/unit/test_%.c $(LIBSRCS) tests/unit/test.h
 unit: $(UNITBIN)
 	@set -e; for t in $(UNITBIN); do ./$$t; done
 
-# Everything: unit, valgrind, sanitizers, fuzzers, integration, security.
+# Everything: unit, valgrind, sanitizers, fuzzers, integration, security,
+# sandbox.
 check: $(PROG) unit
 	tests/run-all.sh
 
@@ -61,6 +62,13 @@ check-integration: $(PROG)
 
 check-security: $(PROG)
 	tests/security/run.sh
+
+# The "hijacked rsync" that tests/sandbox/run.sh hands to serve --rsync.
+tests/sandbox/hijack: tests/sandbox/hijack.c
+	$(CC) $(ALLCFLAGS) -o $@ $< $(ALLLDFLAGS)
+
+sandbox: $(PROG) tests/sandbox/hijack
+	tests/sandbox/run.sh
 
 valgrind: $(UNITBIN)
 	@set -e; for t in $(UNITBIN); do \
@@ -123,11 +131,11 @@ clean-objs:
 	rm -f $(OBJS) $(OBJS:.o=.d)
 
 clean: clean-objs
-	rm -f $(PROG) tests/rsguard-asan $(UNITBIN) $(FUZZERS) tests/unit/*.d tests/unit/*.vg tests/unit/asan_test_*
+	rm -f $(PROG) tests/rsguard-asan tests/sandbox/hijack tests/sandbox/*.d $(UNITBIN) $(FUZZERS) tests/unit/*.d tests/unit/*.vg tests/unit/asan_test_*
 	rm -rf tests/fuzz/*.corpus tests/fuzz/*.log
 
 .PHONY: all unit check check-integration check-security valgrind asan fuzz \
-	asan-security \
+	asan-security sandbox \
 	demo bench lint-man install uninstall clean clean-objs
 
 -include $(OBJS:.o=.d)

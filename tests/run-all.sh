@@ -20,6 +20,7 @@ step "fuzzers (bounded)" make -s fuzz FUZZTIME="${FUZZTIME:-15}"
 step "man pages (mandoc -Tlint)" make -s lint-man
 step "integration (real sshd, real rsync)" tests/integration/run.sh
 step "security (hostile commands, races)" tests/security/run.sh
+step "sandbox (hijacked rsync under Landlock)" make -s sandbox
 step "security again, rsguard built with ASan+UBSan" make -s asan-security
 echo "check: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

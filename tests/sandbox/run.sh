@@ -1,0 +1,603 @@
+#!/bin/bash
+# tests/sandbox/run.sh - the kernel sandbox of "rsguard serve" (Landlock +
+# seccomp), proved with a hijacked rsync: tests/sandbox/hijack.c, handed
+# to serve as --rsync, tries to get out of DIR and reports each try.
+#
+# Usage: make sandbox                 (builds rsguard and the stand-in)
+#        RSGUARD=... HIJACK=... tests/sandbox/run.sh
+#        VERBOSE=1        print every per-try result of every run
+#        SB_TABLE=FILE    append "user run KIND name result" lines to FILE
+#
+# Every run of the stand-in is checked for:
+#   attempts   each ATTEMPT is BLOCKED where the sandbox must stop it and
+#              ALLOWED where it cannot (no sandbox, or an older ABI given
+#              with --landlock-abi): the unsandboxed runs prove that each
+#              try really works and the test can fail;
+#   legit      each LEGIT try (what rsync needs in its role) is ALLOWED;
+#   uncovered  each UNCOVERED try is ALLOWED, as rsguard(1) documents
+#              (if one becomes BLOCKED, fix the man page, then this);
+#   extra      a --sandbox-read path is readable, never writable;
+#   info       rsync's environment: PATH only, cwd DIR, fds 0-2,
+#              no_new_privs in every mode, no core dumps when sandboxed;
+#   tree       DIR and the outside dir are unchanged (names, types, sizes,
+#              modes, owners, link targets, contents);
+#   log        the start record's sandbox= field and the warning records.
+# Plus: refusals (require on a weaker ABI, bad option values: exit 1, the
+# stand-in never runs), --explain (rules printed, nothing runs).
+#
+# Without the full Landlock ruleset (ABI >= 6) the sandbox checks print
+# SKIP and the script exits 0.  As root everything runs a second time as
+# the unprivileged user rsguard-test (created if missing), from a copy of
+# rsguard and the stand-in that user can read.
+# Last line: "sandbox: N passed, M failed, K skipped"; exit 1 on failure.
+# tests/sandbox/mutants.sh shows that each of these checks can fail.
+set -u
+export LC_ALL=C
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+RSGUARD=${RSGUARD:-$TOP/rsguard}
+HIJACK=${HIJACK:-$HERE/hijack}
+SB_USER=${SB_USER:-rsguard-test}
+VERBOSE=${VERBOSE:-0}
+SB_TABLE=${SB_TABLE:-}
+LABEL=$(id -un)
+
+npass=0 nfail=0 nskip=0
+ok()    { npass=$((npass + 1)); echo "ok    $LABEL: $1"; }
+notok() {
+	local l
+	nfail=$((nfail + 1)); echo "FAIL  $LABEL: $1"; shift
+	for l in "$@"; do echo "#     $l"; done
+}
+skip()  { nskip=$((nskip + 1)); echo "SKIP  $LABEL: $1 ($2)"; }
+
+# ---- what stops each try -------------------------------------------------
+# name -> "LL SC": LL is the Landlock ABI from which the domain denies it
+# (0: Landlock cannot), SC is 1 where the seccomp filter must deny it
+# (rsguard(1): "the seccomp filter makes every socket(2) call fail, so
+# UDP, netlink and connects to named unix sockets are denied too").
+declare -A STOP=(
+	[read-passwd]="1 0"		[read-group]="1 0"
+	[read-secret]="1 0"		[read-via-symlink]="1 0"
+	[reopen-opath-secret]="1 0"	[list-root]="1 0"
+	[list-libdir]="1 0"		[write-outside]="1 0"
+	[truncate-outside]="3 0"	[create-outside]="1 0"
+	[mkdir-outside]="1 0"		[rename-in-out]="1 0"
+	[rename-out-out]="1 0"		[rename-out-in]="1 0"
+	[link-in-out]="1 0"		[link-secret-in]="1 0"
+	[write-inside]="1 0"		[truncate-inside]="3 0"
+	[rename-inside]="1 0"		[create-inside]="1 0"
+	[mkdir-inside]="1 0"		[unlink-inside]="1 0"
+	[symlink-inside]="1 0"		[read-via-new-symlink]="1 0"
+	[mkfifo-inside]="1 0"		[mknod-sock-inside]="1 0"
+	[mknod-chr-inside]="1 0"	[exec-sh]="1 0"
+	[exec-inside]="1 0"		[proc-environ]="1 0"
+	[ptrace-attach]="1 0"		[ioctl-dev]="5 0"
+	[signal0-outside]="6 0"		[sigcont-outside]="6 0"
+	[tcp-connect]="4 1"		[tcp-bind]="4 1"
+	[abstract-connect]="6 1"	[udp-send]="0 1"
+	[unix-connect]="0 1"
+	# the ways around a filter on socket(2): a datagram socketpair's
+	# sendto(2) to a named socket, and sockets made by io_uring
+	[unix-dgram-sendto]="0 1"	[iouring-udp-send]="0 1"
+	[iouring-unix-connect]="0 1"	[iouring-tcp-connect]="4 1"
+)
+COMMON="read-passwd read-group read-secret read-via-symlink
+	reopen-opath-secret list-root list-libdir write-outside
+	truncate-outside create-outside mkdir-outside rename-in-out
+	rename-out-out rename-out-in link-in-out link-secret-in mkfifo-inside
+	mknod-sock-inside exec-sh exec-inside tcp-connect tcp-bind ioctl-dev
+	abstract-connect udp-send unix-connect unix-dgram-sendto
+	signal0-outside sigcont-outside proc-environ ptrace-attach"
+IOURING="iouring-udp-send iouring-unix-connect iouring-tcp-connect"
+# writes to DIR: attacks under -ro, what the receiver needs otherwise
+INSIDE="write-inside truncate-inside rename-inside create-inside
+	mkdir-inside unlink-inside symlink-inside"
+LEGIT_ALWAYS="read-inside list-inside read-urandom write-devnull"
+UNCOVERED="chmod chown utimensat setxattr opath-secret chmod-outside"
+
+# ---- scratch trees and helpers -------------------------------------------
+SCR='' HPIDS=()
+cleanup() {
+	local p
+	for p in "${HPIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	[ -n "$SCR" ] && rm -rf "$SCR"
+}
+
+# wait_file FILE: until a helper has written its first line (2 s).
+wait_file() {
+	local _
+	for _ in $(seq 200); do
+		[ -s "$1" ] && return 0
+		sleep 0.01
+	done
+	return 1
+}
+
+setup() {
+	SCR=$(mktemp -d "${TMPDIR:-/tmp}/rsguard-sb.XXXXXX") || exit 2
+	SCR=$(cd "$SCR" && pwd -P)
+	DIR=$SCR/dir OUT=$SCR/out EXTRA=$SCR/extra
+	mkdir -p "$DIR/sub" "$OUT" "$EXTRA" "$SCR/logs"
+	echo "inside, victim"  >"$DIR/victim.txt"
+	echo "inside, delete"  >"$DIR/deleteme.txt"
+	printf '#!/bin/sh\nexit 0\n' >"$DIR/run-me.sh"
+	chmod 755 "$DIR/run-me.sh"
+	echo "OUTSIDE-SECRET-5ec7" >"$OUT/secret.txt"
+	echo "outside, victim" >"$OUT/victim.txt"
+	ln -s "$OUT/secret.txt" "$DIR/escape"
+	echo "extra, readable" >"$EXTRA/data.txt"
+
+	"$HIJACK" --listen-tcp >"$SCR/tcp.port" & HPIDS+=($!)
+	ABSNAME=rsguard-sandbox-$$-$RANDOM
+	"$HIJACK" --listen-abstract "$ABSNAME" >"$SCR/abs.ready" & HPIDS+=($!)
+	"$HIJACK" --listen-unix "$OUT/stream.sock" >"$SCR/unix.ready" &
+	HPIDS+=($!)
+	"$HIJACK" --listen-unix-dgram "$OUT/dgram.sock" >"$SCR/dgram.ready" &
+	HPIDS+=($!)
+	"$HIJACK" --target >"$SCR/target.pid" & HPIDS+=($!)
+	TARGET=$!
+	for f in tcp.port abs.ready unix.ready dgram.ready target.pid; do
+		wait_file "$SCR/$f" || { echo "helper $f did not start"; return 1; }
+	done
+	PORT=$(cat "$SCR/tcp.port")
+	FREEPORT=$("$HIJACK" --free-port) || return 1
+	# a char device node needs CAP_MKNOD: root only (see mknod-sock)
+	CHR=0
+	if mknod "$SCR/probe-chr" c 1 3 2>/dev/null; then
+		CHR=1
+		rm -f "$SCR/probe-chr"
+	fi
+	IOURING_OK=0
+	"$HIJACK" --probe-iouring >/dev/null 2>&1 && IOURING_OK=1
+	# no core limit of 0 inherited: "off" must leave it alone
+	ulimit -S -c 1024 2>/dev/null
+	CORE_BYTES=$(ulimit -S -c)
+	[ "$CORE_BYTES" = unlimited ] || CORE_BYTES=$((CORE_BYTES * 1024))
+	return 0
+}
+
+params() {
+	cat <<EOF
+dir=$DIR
+secret=$OUT/secret.txt
+outdir=$OUT
+extra=$EXTRA/data.txt
+port=$PORT
+freeport=$FREEPORT
+pid=$TARGET
+abstract=$ABSNAME
+unix=$OUT/stream.sock
+dgram=$OUT/dgram.sock
+chr=$CHR
+EOF
+}
+
+# Everything but atime/mtime/ctime/inode of the two trees and the extra.
+snap() {
+	(cd "$SCR" && find dir out extra -printf '%p %y %s %m %U %l\n' | sort &&
+	    find dir out extra -type f -exec sha256sum {} + | sort)
+}
+
+# ---- one run of the stand-in -----------------------------------------------
+# hj NAME ROLE LEVEL SECCOMP [serve options...]
+#   ROLE     ro (a pull, serve -ro) or rw (a push)
+#   LEVEL    the Landlock ABI this run must enforce (0: no domain)
+#   SECCOMP  1 if the socket(2) filter must be on
+# Variables read: CMD (the SSH_ORIGINAL_COMMAND), ALLOW (attempts this
+# command legitimately needs), XREAD (1: --sandbox-read of EXTRA given),
+# LOGWANT (an ERE the start record must match), LOGWARN (an ERE some other
+# record must match).
+RUNS=0
+hj() {
+	local name=$1 role=$2 level=$3 sc=$4; shift 4
+	local cmd ro=() out log before after rc line n want ll sca got
+	local probs=() list a
+	RUNS=$((RUNS + 1))
+	out=$SCR/logs/run$RUNS.out log=$SCR/logs/run$RUNS.log
+	if [ "$role" = ro ]; then
+		cmd=${CMD:-rsync --server --sender -vlr . .}; ro=(-ro)
+	else
+		cmd=${CMD:-rsync --server -vlr . .}
+	fi
+	before=$(snap)
+	params | SSH_ORIGINAL_COMMAND=$cmd timeout -k 2 20 "$RSGUARD" serve \
+	    --log="$log" "$@" --rsync="$HIJACK" "${ro[@]}" "$DIR" >"$out" 2>&1
+	rc=$?
+	after=$(snap)
+	name="$role $name"
+	if [ -n "$SB_TABLE" ]; then
+		grep -E '^(ATTEMPT|LEGIT|UNCOVERED|EXTRA) ' "$out" |
+		    sed "s|^|$LABEL	$name	|" >>"$SB_TABLE"
+	fi
+	[ "$VERBOSE" = 1 ] && sed "s|^|    [$name] |" "$out"
+
+	# the run itself
+	[ "$rc" = 0 ] || probs+=("rsguard exit $rc")
+	grep -qx 'HIJACK done' "$out" || probs+=("the stand-in did not finish")
+	if [ ${#probs[@]} -gt 0 ]; then
+		notok "$name: run" "${probs[@]}" "$(head -5 "$out")"
+		return
+	fi
+
+	# one pass over the report: R["KIND name"]=result, INFO lines apart
+	local -A R=()
+	local kind info=" " dups=()
+	while read -r kind a line; do
+		case $kind in
+		ATTEMPT|LEGIT|UNCOVERED|EXTRA)
+			[ -n "${R[$kind $a]+set}" ] && dups+=("$kind $a reported twice")
+			R[$kind $a]=$line ;;
+		INFO)	info+="$a " ;;
+		esac
+	done <"$out"
+
+	# attempts
+	list="$COMMON"
+	[ "$CHR" = 1 ] && list+=" mknod-chr-inside"
+	[ "$IOURING_OK" = 1 ] && list+=" $IOURING"
+	if [ "$role" = ro ]; then list+=" $INSIDE"; else list+=" read-via-new-symlink"; fi
+	# shellcheck disable=SC2086,SC2116 # squeeze the blanks
+	list=$(echo $list)
+	probs=("${dups[@]}")
+	n=0
+	for a in $list; do
+		n=$((n + 1))
+		got=${R[ATTEMPT $a]-}
+		[ -n "$got" ] || { probs+=("$a: not reported"); continue; }
+		read -r ll sca <<<"${STOP[$a]}"
+		want=ALLOWED
+		if { [ "$ll" != 0 ] && [ "$level" -ge "$ll" ]; } ||
+		    { [ "$sc" = 1 ] && [ "$sca" = 1 ]; }; then
+			want=BLOCKED
+		fi
+		[[ " ${ALLOW:-} " == *" $a "* ]] && want=ALLOWED
+		[ "${got%% *}" = "$want" ] || probs+=("$a: want $want, got $got")
+	done
+	for a in "${!R[@]}"; do
+		[[ $a == "ATTEMPT "* ]] || continue
+		[[ " $list " == *" ${a#ATTEMPT } "* ]] || probs+=("unexpected: $a ${R[$a]}")
+	done
+	if [ ${#probs[@]} -eq 0 ]; then
+		ok "$name: $n attempts as expected (landlock $level, seccomp $sc)"
+	else
+		notok "$name: attempts (landlock $level, seccomp $sc)" "${probs[@]}"
+	fi
+
+	# legit: what rsync needs keeps working
+	probs=()
+	list=$LEGIT_ALWAYS
+	[ "$role" = rw ] && list+=" $INSIDE"
+	for a in $list; do
+		[ -n "${R[LEGIT $a]-}" ] || probs+=("$a: not reported")
+	done
+	n=0
+	for a in "${!R[@]}"; do
+		[[ $a == "LEGIT "* ]] || continue
+		n=$((n + 1)) got=${R[$a]} a=${a#LEGIT }
+		# ABI 1 has no "refer": no rename into another directory
+		if [ "$a" = rename-inside ] && [ "$level" = 1 ]; then
+			[ "${got%% *}" = BLOCKED ] || probs+=("$a: want BLOCKED at ABI 1, got $got")
+			continue
+		fi
+		[ "$got" = ALLOWED ] || probs+=("$a: $got")
+	done
+	if [ ${#probs[@]} -eq 0 ]; then
+		ok "$name: $n legitimate operations work"
+	else
+		notok "$name: legitimate operations" "${probs[@]}"
+	fi
+
+	# uncovered: what the man page says Landlock leaves open
+	probs=()
+	for a in $UNCOVERED; do
+		line=${R[UNCOVERED $a]-}
+		case $line in
+		ALLOWED) ;;
+		"BLOCKED EOPNOTSUPP")
+			if [ "$a" != setxattr ]; then
+				probs+=("$a: $line")
+			elif [ -z "${XATTR_NOTED:-}" ]; then
+				XATTR_NOTED=1
+				skip "setxattr" "user.* xattrs not supported on $SCR"
+			fi ;;
+		"") probs+=("$a: not reported") ;;
+		*) probs+=("$a: $line (rsguard(1) says Landlock does not cover it)") ;;
+		esac
+	done
+	if [ ${#probs[@]} -eq 0 ]; then
+		ok "$name: uncovered operations still succeed, as documented"
+	else
+		notok "$name: uncovered operations" "${probs[@]}"
+	fi
+
+	# extra: --sandbox-read
+	probs=()
+	want=BLOCKED
+	{ [ "$level" = 0 ] || [ "${XREAD:-0}" = 1 ]; } && want=ALLOWED
+	line=${R[EXTRA read]-}
+	[ "${line%% *}" = "$want" ] || probs+=("read: want $want, got $line")
+	want=BLOCKED
+	[ "$level" = 0 ] && want=ALLOWED
+	line=${R[EXTRA write]-}
+	[ "${line%% *}" = "$want" ] || probs+=("write: want $want, got $line")
+	if [ ${#probs[@]} -eq 0 ]; then
+		ok "$name: --sandbox-read path$([ "${XREAD:-0}" = 1 ] || echo " (not given)")"
+	else
+		notok "$name: --sandbox-read path" "${probs[@]}"
+	fi
+
+	# info: environment, descriptors, no_new_privs, core limit
+	probs=()
+	[[ $info == *" nnp=1 "* ]] || probs+=("no_new_privs not set")
+	[[ $info =~ \ env=PATH=[^\ ]*\ (.*\ )?env= ]] &&
+	    probs+=("environment is more than PATH:$info")
+	[[ $info == *" env=PATH="* ]] || probs+=("no PATH in the environment")
+	[[ $info == *" cwd=$DIR "* ]] || probs+=("cwd is not DIR:$info")
+	[[ $info == *" fds=0,1,2, "* ]] || probs+=("descriptors other than 0-2:$info")
+	if [ "$sc" = 1 ]; then
+		[[ $info == *" core=0/0 "* ]] || probs+=("core dumps not off:$info")
+	else
+		[[ $info == *" core=$CORE_BYTES/"* ]] ||
+		    probs+=("--sandbox=off changed the core limit (want $CORE_BYTES):$info")
+	fi
+	if [ ${#probs[@]} -eq 0 ]; then
+		ok "$name: environment, descriptors, no_new_privs, core limit"
+	else
+		notok "$name: environment" "${probs[@]}"
+	fi
+
+	# tree
+	if [ "$before" = "$after" ]; then
+		ok "$name: DIR and outside unchanged"
+	else
+		notok "$name: trees changed" \
+		    "$(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | head -8)"
+	fi
+
+	# log
+	probs=()
+	if [ -n "${LOGWANT:-}" ]; then
+		grep ' start ' "$log" | grep -qE -- "$LOGWANT" ||
+		    probs+=("start record lacks /$LOGWANT/: $(grep ' start ' "$log")")
+	fi
+	if [ -n "${LOGWARN:-}" ]; then
+		grep -v ' start \| end ' "$log" | grep -qE -- "$LOGWARN" ||
+		    probs+=("no record matching /$LOGWARN/")
+	elif [ -n "${LOGWANT:-}" ] && grep -v ' start \| end ' "$log" | grep -q sandbox; then
+		probs+=("unexpected sandbox warning: $(grep -v ' start \| end ' "$log")")
+	fi
+	if [ -n "${LOGWANT:-}" ]; then
+		if [ ${#probs[@]} -eq 0 ]; then
+			ok "$name: log says $(grep ' start ' "$log" | grep -oE 'sandbox=[^ ]*')"
+		else
+			notok "$name: log" "${probs[@]}"
+		fi
+	fi
+}
+
+# refused NAME SUBSTR [serve options...]: exit 1, "rsguard: error: " and
+# SUBSTR on stderr, the stand-in never ran, nothing changed.
+refused() {
+	local name=$1 sub=$2; shift 2
+	local before after rc probs=() err=$SCR/logs/refused.err
+	before=$(snap)
+	params | SSH_ORIGINAL_COMMAND=${CMD:-rsync --server -vlr . .} \
+	    timeout -k 2 20 "$RSGUARD" serve --log=none "$@" --rsync="$HIJACK" \
+	    "$DIR" >"$SCR/logs/refused.out" 2>"$err"
+	rc=$?
+	after=$(snap)
+	[ "$rc" = 1 ] || probs+=("exit $rc, want 1")
+	grep -q '^rsguard: error: ' "$err" || probs+=("no \"rsguard: error: \" on stderr")
+	grep -qF -- "$sub" "$err" || probs+=("stderr lacks \"$sub\"")
+	grep -q HIJACK "$err" "$SCR/logs/refused.out" && probs+=("the stand-in ran")
+	[ "$before" = "$after" ] || probs+=("tree changed")
+	if [ ${#probs[@]} -eq 0 ]; then
+		ok "refused: $name ($(head -1 "$err"))"
+	else
+		notok "refused: $name" "${probs[@]}" "stderr: $(head -2 "$err")"
+	fi
+}
+
+# explain ROLE [serve options...]: the rules are printed, nothing runs.
+explain() {
+	local role=$1; shift
+	local cmd ro=() out=$SCR/logs/explain.out rc probs=() dirline
+	if [ "$role" = ro ]; then
+		cmd='rsync --server --sender -vlr . .'; ro=(-ro)
+	else
+		cmd='rsync --server -vlr . .'
+	fi
+	params | SSH_ORIGINAL_COMMAND=$cmd timeout -k 2 20 "$RSGUARD" serve \
+	    --log=none --explain "$@" --rsync="$HIJACK" "${ro[@]}" "$DIR" \
+	    >"$out" 2>&1
+	rc=$?
+	[ "$rc" = 0 ] || probs+=("exit $rc")
+	grep -qx 'decision: accept' "$out" || probs+=("no \"decision: accept\"")
+	grep -q '^sandbox' "$out" || probs+=("no sandbox lines")
+	grep -q HIJACK "$out" && probs+=("the stand-in ran")
+	dirline=$(grep "^sandbox allow $DIR: " "$out")
+	if [ -z "$dirline" ]; then
+		probs+=("no rule for DIR")
+	elif [ "$role" = ro ]; then
+		[[ $dirline == *write* || $dirline == *make_* || $dirline == *remove* ]] &&
+		    probs+=("-ro DIR rule grants writes: $dirline")
+	else
+		[[ $dirline == *write_file* ]] || probs+=("rw DIR rule lacks write_file: $dirline")
+		[[ $dirline =~ make_(fifo|sock|char|block) ]] &&
+		    probs+=("DIR rule grants special files: $dirline")
+	fi
+	grep -q '^sandbox allow /bin/sh\|^sandbox allow /usr/bin/dash' "$out" &&
+	    probs+=("a shell is allowed")
+	if [ ${#probs[@]} -eq 0 ]; then
+		ok "explain $role $*: $(grep -c '^sandbox' "$out") sandbox lines, nothing ran"
+	else
+		notok "explain $role $*" "${probs[@]}"
+	fi
+}
+
+# ---- the suite, as the current user ---------------------------------------
+suite() {
+	local kabi full n role
+	trap cleanup EXIT
+	if ! setup; then
+		notok "setup" "helpers did not start"
+		return
+	fi
+	kabi=$("$HIJACK" --landlock-abi)
+	full=0
+	SSH_ORIGINAL_COMMAND='rsync --server --sender -vlr . .' "$RSGUARD" \
+	    serve --log=none --explain --sandbox=require -ro /tmp >/dev/null 2>&1 &&
+	    full=1
+	echo "#     kernel Landlock ABI $kabi, rsguard full sandbox: $full," \
+	    "io_uring sockets: $IOURING_OK, char devices: $CHR"
+	if [ "$full" = 0 ]; then
+		if [ "$kabi" -ge 6 ]; then
+			notok "probe" "the kernel offers Landlock ABI $kabi but" \
+			    "serve --sandbox=require --explain refuses"
+		else
+			for n in require off auto abi-sweep refusals explain; do
+				skip "sandbox $n" "no full Landlock (kernel ABI $kabi)"
+			done
+		fi
+		return
+	fi
+
+	# 1. require vs off, both roles
+	for role in ro rw; do
+		LOGWANT="sandbox=landlock-abi$kabi( |$)" \
+		    hj "require" $role "$kabi" 1 --sandbox=require
+		LOGWANT="sandbox=off( |$)" LOGWARN="sandbox off" \
+		    hj "off" $role 0 0 --sandbox=off
+	done
+	# 2. auto on this kernel is require; and auto is the default
+	for role in ro rw; do
+		LOGWANT="sandbox=landlock-abi$kabi( |$)" \
+		    hj "auto" $role "$kabi" 1 --sandbox=auto
+	done
+	LOGWANT="sandbox=landlock-abi$kabi( |$)" hj "default" rw "$kabi" 1
+	LOGWANT="sandbox=landlock-abi6( |$)" \
+	    hj "require abi6" rw 6 1 --sandbox=require --landlock-abi=6
+	# 3. older ABIs under auto: what each one adds, and the warning
+	for n in 1 2 3 4 5; do
+		for role in ro rw; do
+			LOGWANT="sandbox=landlock-abi$n-partial( |$)" \
+			    LOGWARN="sandbox partial" \
+			    hj "auto abi$n" $role "$n" 1 --landlock-abi="$n"
+		done
+	done
+	# no Landlock at all: unconfined by the kernel (the socket filter stays)
+	for role in ro rw; do
+		LOGWANT="sandbox=none( |$)" LOGWARN="sandbox none" \
+		    hj "auto abi0" $role 0 1 --sandbox=auto --landlock-abi=0
+	done
+	# 4. the user and group databases, only when names are mapped
+	CMD='rsync --server -vlor . .' ALLOW="read-passwd" \
+	    hj "require -o" rw "$kabi" 1 --sandbox=require
+	CMD='rsync --server -vlgr . .' ALLOW="read-group" \
+	    hj "require -g" rw "$kabi" 1 --sandbox=require
+	CMD='rsync --server -vlogr --numeric-ids . .' \
+	    hj "require -og --numeric-ids" rw "$kabi" 1 --sandbox=require
+	# 5. --sandbox-read
+	XREAD=1 hj "require --sandbox-read" rw "$kabi" 1 --sandbox=require \
+	    --sandbox-read="$EXTRA"
+	XREAD=1 hj "require --sandbox-read" ro "$kabi" 1 --sandbox=require \
+	    --sandbox-read="$EXTRA"
+
+	# 6. refusals: nothing runs
+	refused "require, ABI 5" "sandbox required" --sandbox=require --landlock-abi=5
+	refused "require, ABI 0" "sandbox required" --sandbox=require --landlock-abi=0
+	refused "--explain require, ABI 5" "sandbox required" --explain \
+	    --sandbox=require --landlock-abi=5
+	refused "--sandbox=bogus" "--sandbox" --sandbox=bogus
+	refused "--sandbox=" "--sandbox" --sandbox=
+	refused "--landlock-abi=x" "--landlock-abi" --landlock-abi=x
+	refused "--landlock-abi=-1" "--landlock-abi" --landlock-abi=-1
+	refused "--sandbox-read=relative" "--sandbox-read" --sandbox-read=extra
+	refused "--sandbox-read=/missing" "--sandbox-read" \
+	    --sandbox-read="$SCR/no-such-path"
+
+	# 7. --explain
+	explain ro --sandbox=require
+	explain rw --sandbox=require
+	explain rw --sandbox=auto --landlock-abi=3
+
+	# the ptrace/signal target went on running (detached, continued)
+	if [ "$(awk '{print $3}' "/proc/$TARGET/stat" 2>/dev/null)" = S ]; then
+		ok "the traced and signalled process is alive and running"
+	else
+		notok "target process" "state: $(cat "/proc/$TARGET/stat" 2>&1)"
+	fi
+}
+
+finish() {
+	echo "$1: $npass passed, $nfail failed, $nskip skipped"
+}
+
+if [ "${1:-}" = --inner ]; then
+	LABEL=${2:-$LABEL}
+	suite
+	finish "$LABEL"
+	exit 0
+fi
+
+for f in "$RSGUARD" "$HIJACK"; do
+	if [ ! -x "$f" ]; then
+		echo "sandbox: $f not built (make sandbox)"
+		echo "sandbox: 0 passed, 1 failed, 0 skipped"
+		exit 1
+	fi
+done
+
+START=$(date +%s%N)
+if [ "$(id -u)" = 0 ]; then
+	LABEL=root
+	(suite; finish root) | tee "${TMPDIR:-/tmp}/rsguard-sb-root.$$"
+	summary=$(tail -1 "${TMPDIR:-/tmp}/rsguard-sb-root.$$")
+	rm -f "${TMPDIR:-/tmp}/rsguard-sb-root.$$"
+	read -r _ npass _ nfail _ nskip _ <<<"$summary"
+	if ! id "$SB_USER" >/dev/null 2>&1; then
+		useradd --system --create-home --home-dir "/home/$SB_USER" \
+		    --shell /bin/bash "$SB_USER" 2>/dev/null ||
+		    useradd -m -s /bin/bash "$SB_USER"
+	fi
+	if id "$SB_USER" >/dev/null 2>&1; then
+		# a copy the user can read and run (the build tree may not be)
+		udir=$(mktemp -d /tmp/rsguard-sb-user.XXXXXX)
+		chmod 755 "$udir"
+		install -m 755 "$RSGUARD" "$udir/rsguard"
+		install -m 755 "$HIJACK" "$udir/hijack"
+		install -m 755 "$HERE/run.sh" "$udir/run.sh"
+		install -d -o "$SB_USER" -m 700 "$udir/tmp"
+		utable=
+		if [ -n "$SB_TABLE" ]; then
+			utable=$udir/tmp/table
+			install -o "$SB_USER" -m 600 /dev/null "$utable"
+		fi
+		runuser -u "$SB_USER" -- env -i PATH="$PATH" HOME="$udir/tmp" \
+		    TMPDIR="$udir/tmp" RSGUARD="$udir/rsguard" \
+		    HIJACK="$udir/hijack" VERBOSE="$VERBOSE" SB_TABLE="$utable" \
+		    bash "$udir/run.sh" --inner "$SB_USER" >"$udir/out" 2>&1
+		cat "$udir/out"
+		[ -n "$utable" ] && cat "$utable" >>"$SB_TABLE"
+		summary=$(grep -E "^$SB_USER: [0-9]+ passed" "$udir/out" | tail -1)
+		if [ -z "$summary" ]; then
+			echo "FAIL  $SB_USER: no summary from the unprivileged run"
+			nfail=$((nfail + 1))
+		else
+			read -r _ p _ f _ s _ <<<"$summary"
+			npass=$((npass + p)) nfail=$((nfail + f)) nskip=$((nskip + s))
+		fi
+		rm -rf "$udir"
+	else
+		skip "unprivileged run" "cannot create $SB_USER"
+	fi
+else
+	suite
+	finish "$LABEL"
+fi
+echo "# took $(( ($(date +%s%N) - START) / 1000000 )) ms"
+finish sandbox
+[ "$nfail" -eq 0 ]
