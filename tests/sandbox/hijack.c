@@ -52,6 +52,7 @@
 #include <linux/io_uring.h>
 
 #include <dirent.h>
+#include <sched.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -844,6 +845,68 @@ inside_special(void)
 	}
 }
 
+/*
+ * Root only: what a root rsync could do to the whole system.  Each try
+ * that changes anything runs in a child, or sets what is already set;
+ * a call that reached the kernel and found nothing to do counts as
+ * ALLOWED (ENOENT from delete_module, ENOKEY from keyctl).
+ */
+static int
+in_child(int (*fn)(void))
+{
+	pid_t pid;
+	int st;
+
+	if ((pid = fork()) == -1)
+		return errno;
+	if (pid == 0)
+		_exit(fn());
+	if (waitpid(pid, &st, 0) == -1 || !WIFEXITED(st))
+		return EIO;
+	return WEXITSTATUS(st);
+}
+
+static int
+do_unshare_mnt(void)
+{
+	return unshare(CLONE_NEWNS) == -1 ? errno : 0;
+}
+
+static int
+do_unshare_user(void)
+{
+	return unshare(CLONE_NEWUSER) == -1 ? errno : 0;
+}
+
+static int
+do_chroot(void)
+{
+	return chroot(".") == -1 ? errno : 0;
+}
+
+static void
+system_wide(void)
+{
+	char host[256];
+	long r;
+
+	if (geteuid() != 0)
+		return;
+	attempt("unshare-mountns", in_child(do_unshare_mnt));
+	attempt("unshare-userns", in_child(do_unshare_user));
+	attempt("chroot", in_child(do_chroot));
+	if (gethostname(host, sizeof(host)) == 0)
+		attempt("sethostname-same", sethostname(host, strlen(host))
+		    == -1 ? errno : 0);
+	r = syscall(SYS_delete_module, "rsguard_no_such_module", O_NONBLOCK);
+	/* ENOSYS: a kernel without modules; it was not refused either */
+	attempt("delete-module", r == -1 && errno != ENOENT &&
+	    errno != ENOSYS ? errno : 0);
+	r = syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */,
+	    -2 /* KEY_SPEC_PROCESS_KEYRING */, 0);
+	attempt("keyctl", r == -1 && errno != ENOKEY ? errno : 0);
+}
+
 static void
 exec_and_ipc(void)
 {
@@ -1110,6 +1173,7 @@ main(int argc, char *argv[])
 	inside_writes();
 	inside_special();
 	exec_and_ipc();
+	system_wide();
 	uncovered_ops();
 	extra_path();
 	fprintf(stderr, "HIJACK done\n");

@@ -53,10 +53,13 @@ notok() {
 skip()  { nskip=$((nskip + 1)); echo "SKIP  $LABEL: $1 ($2)"; }
 
 # ---- what stops each try -------------------------------------------------
-# name -> "LL SC": LL is the Landlock ABI from which the domain denies it
-# (0: Landlock cannot), SC is 1 where the seccomp filter must deny it
-# (rsguard(1): "the seccomp filter makes every socket(2) call fail, so
-# UDP, netlink and connects to named unix sockets are denied too").
+# name -> "LL SC [CAP]": LL is the Landlock ABI from which the domain
+# denies it (0: Landlock cannot), SC is 1 where the seccomp filter must
+# deny it (rsguard(1): sockets but a unix stream socketpair, io_uring,
+# ptrace...), CAP is 1 where, as root, the cut capability bounding set
+# must deny it (rsguard(1): root keeps only CAP_CHOWN, CAP_DAC_OVERRIDE,
+# CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID).  The filter and the cut
+# come with every sandboxing mode, Landlock or not.
 declare -A STOP=(
 	[read-passwd]="1 0"		[read-group]="1 0"
 	[read-secret]="1 0"		[read-via-symlink]="1 0"
@@ -71,9 +74,9 @@ declare -A STOP=(
 	[mkdir-inside]="1 0"		[unlink-inside]="1 0"
 	[symlink-inside]="1 0"		[read-via-new-symlink]="1 0"
 	[mkfifo-inside]="1 0"		[mknod-sock-inside]="1 0"
-	[mknod-chr-inside]="1 0"	[exec-sh]="1 0"
-	[exec-inside]="1 0"		[proc-environ]="1 0"
-	[ptrace-attach]="1 0"		[ioctl-dev]="5 0"
+	[mknod-chr-inside]="1 0 1"	[exec-sh]="1 0"
+	[exec-inside]="1 0"		[proc-environ]="1 0 1"
+	[ptrace-attach]="1 1"		[ioctl-dev]="5 0"
 	[signal0-outside]="6 0"		[sigcont-outside]="6 0"
 	[tcp-connect]="4 1"		[tcp-bind]="4 1"
 	[abstract-connect]="6 1"	[udp-send]="0 1"
@@ -82,7 +85,13 @@ declare -A STOP=(
 	# sendto(2) to a named socket, and sockets made by io_uring
 	[unix-dgram-sendto]="0 1"	[iouring-udp-send]="0 1"
 	[iouring-unix-connect]="0 1"	[iouring-tcp-connect]="4 1"
+	# root only: the system beyond files (seccomp, and the cut caps)
+	[unshare-mountns]="0 1"		[unshare-userns]="0 1"
+	[chroot]="0 1"			[sethostname-same]="0 1"
+	[delete-module]="0 1"		[keyctl]="0 1"
 )
+ROOTONLY="unshare-mountns unshare-userns chroot sethostname-same
+	delete-module keyctl"
 COMMON="read-passwd read-group read-secret read-via-symlink
 	reopen-opath-secret list-root list-libdir write-outside
 	truncate-outside create-outside mkdir-outside rename-in-out
@@ -237,6 +246,7 @@ hj() {
 	# attempts
 	list="$COMMON"
 	[ "$CHR" = 1 ] && list+=" mknod-chr-inside"
+	[ "$EUID" = 0 ] && list+=" $ROOTONLY"
 	[ "$IOURING_OK" = 1 ] && list+=" $IOURING"
 	if [ "$role" = ro ]; then list+=" $INSIDE"; else list+=" read-via-new-symlink"; fi
 	# shellcheck disable=SC2086,SC2116 # squeeze the blanks
@@ -247,10 +257,11 @@ hj() {
 		n=$((n + 1))
 		got=${R[ATTEMPT $a]-}
 		[ -n "$got" ] || { probs+=("$a: not reported"); continue; }
-		read -r ll sca <<<"${STOP[$a]}"
+		read -r ll sca capa <<<"${STOP[$a]}"
 		want=ALLOWED
 		if { [ "$ll" != 0 ] && [ "$level" -ge "$ll" ]; } ||
-		    { [ "$sc" = 1 ] && [ "$sca" = 1 ]; }; then
+		    { [ "$sc" = 1 ] && [ "$sca" = 1 ]; } ||
+		    { [ "$sc" = 1 ] && [ "${capa:-0}" = 1 ] && [ "$EUID" = 0 ]; }; then
 			want=BLOCKED
 		fi
 		[[ " ${ALLOW:-} " == *" $a "* ]] && want=ALLOWED
