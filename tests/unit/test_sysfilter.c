@@ -1,0 +1,160 @@
+/* test_sysfilter.c - the seccomp filter, installed in a forked child. */
+#define TEST_MODULE "sysfilter"
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sysfilter.h"
+#include "test.h"
+
+enum probe {
+	P_SOCKET_INET, P_SOCKET_UNIX, P_PAIR_STREAM, P_PAIR_STREAM_FLAGS,
+	P_PAIR_DGRAM, P_PAIR_SEQPACKET, P_IOURING, P_UNSHARE, P_CLONE3,
+	P_FORK, P_CONNECT, P_PTRACE, P_KEYCTL, P_GETPID, NPROBE
+};
+
+/* errno of one call in a child under the filter (0: it worked). */
+static int
+probe(enum probe what, int filtered)
+{
+	pid_t pid, c;
+	int st, sv[2], e = 0;
+	long r = 0;
+
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		if (filtered && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+		    sysfilter_install() == -1))
+			_exit(200);
+		switch (what) {
+		case P_SOCKET_INET:
+			r = socket(AF_INET, SOCK_DGRAM, 0);
+			break;
+		case P_SOCKET_UNIX:
+			r = socket(AF_UNIX, SOCK_STREAM, 0);
+			break;
+		case P_PAIR_STREAM:
+			r = socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+			break;
+		case P_PAIR_STREAM_FLAGS:
+			r = socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+			    SOCK_NONBLOCK, 0, sv);
+			break;
+		case P_PAIR_DGRAM:
+			r = socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+			break;
+		case P_PAIR_SEQPACKET:
+			r = socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
+			break;
+		case P_IOURING:
+			r = syscall(SYS_io_uring_setup, 1, NULL);
+			if (r == -1 && errno == EFAULT)
+				r = 0;		/* reached the kernel */
+			break;
+		case P_UNSHARE:
+			r = unshare(CLONE_NEWUSER);
+			break;
+		case P_CLONE3:
+			r = syscall(SYS_clone3, NULL, 0);
+			if (r == -1 && errno == EINVAL)
+				r = 0;
+			break;
+		case P_FORK:
+			if ((c = fork()) == 0)
+				_exit(0);
+			r = c == -1 ? -1 : waitpid(c, NULL, 0) == c ? 0 : -1;
+			break;
+		case P_CONNECT:
+			r = connect(0, NULL, 0);
+			if (r == -1 && (errno == EFAULT || errno == ENOTSOCK ||
+			    errno == EINVAL))
+				r = 0;
+			break;
+		case P_PTRACE:
+			/* pid 0 never exists: ESRCH once in the kernel */
+			r = syscall(SYS_ptrace, 2 /* PEEKDATA */, 0, &sv[0],
+			    &sv[1]);
+			if (r == -1 && errno == ESRCH)
+				r = 0;
+			break;
+		case P_KEYCTL:
+			r = syscall(SYS_keyctl, 0, -2, 0);
+			if (r == -1 && errno != EPERM)
+				r = 0;
+			break;
+		case P_GETPID:
+			r = getpid() > 0 ? 0 : -1;
+			break;
+		default:
+			_exit(201);
+		}
+		e = r < 0 ? errno : 0;
+		_exit(e > 150 ? 150 : e);
+	}
+	if (waitpid(pid, &st, 0) == -1 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+int
+main(void)
+{
+	char *buf = NULL;
+	size_t sz = 0;
+	FILE *f;
+	int clone3_ok;
+
+	if (sysfilter_build() == -1) {
+		fprintf(stderr, "sysfilter: no filter for this machine\n");
+		return test_summary();
+	}
+	ASSERT_INT_EQ(sysfilter_build(), 0);		/* idempotent */
+
+	/* unfiltered: every probe reaches the kernel */
+	ASSERT_INT_EQ(probe(P_SOCKET_INET, 0), 0);
+	ASSERT_INT_EQ(probe(P_PAIR_DGRAM, 0), 0);
+	ASSERT_INT_EQ(probe(P_IOURING, 0), 0);
+	/* (valgrind has no clone3: then there is nothing to show) */
+	clone3_ok = probe(P_CLONE3, 0) == 0;
+	ASSERT_INT_EQ(probe(P_KEYCTL, 0), 0);
+	ASSERT_INT_EQ(probe(P_PTRACE, 0), 0);
+
+	/* filtered (MUST 1, 2) */
+	ASSERT_INT_EQ(probe(P_SOCKET_INET, 1), EACCES);
+	ASSERT_INT_EQ(probe(P_SOCKET_UNIX, 1), EACCES);
+	ASSERT_INT_EQ(probe(P_PAIR_DGRAM, 1), EACCES);
+	ASSERT_INT_EQ(probe(P_PAIR_SEQPACKET, 1), EACCES);
+	ASSERT_INT_EQ(probe(P_IOURING, 1), EACCES);
+	ASSERT_INT_EQ(probe(P_CONNECT, 1), EACCES);
+	ASSERT_INT_EQ(probe(P_UNSHARE, 1), EPERM);
+	if (clone3_ok)
+		ASSERT_INT_EQ(probe(P_CLONE3, 1), ENOSYS);
+	ASSERT_INT_EQ(probe(P_PTRACE, 1), EPERM);
+	ASSERT_INT_EQ(probe(P_KEYCTL, 1), EPERM);
+	/* what rsync needs stays */
+	ASSERT_INT_EQ(probe(P_PAIR_STREAM, 1), 0);
+	ASSERT_INT_EQ(probe(P_PAIR_STREAM_FLAGS, 1), 0);
+	ASSERT_INT_EQ(probe(P_FORK, 1), 0);
+	ASSERT_INT_EQ(probe(P_GETPID, 1), 0);
+
+	/* --explain names the groups */
+	if ((f = open_memstream(&buf, &sz)) != NULL) {
+		sysfilter_describe(f);
+		fclose(f);
+		ASSERT_TRUE(strstr(buf, "socket,") != NULL);
+		ASSERT_TRUE(strstr(buf, "io_uring_setup") != NULL);
+		ASSERT_TRUE(strstr(buf, "unshare") != NULL);
+		ASSERT_TRUE(strstr(buf, "finit_module") != NULL);
+		free(buf);
+	}
+	return test_summary();
+}
