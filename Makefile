@@ -37,6 +37,7 @@ ALLLDFLAGS = $(LDH) $(LDFLAGS)
 
 UNIT	= $(sort $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c)))
 UNITBIN	= $(UNIT:%=tests/unit/test_%)
+RECORDER = tests/security/recorder
 
 all: $(PROG)
 
@@ -54,13 +55,13 @@ unit: $(UNITBIN)
 
 # Everything: unit, valgrind, sanitizers, fuzzers, integration, security,
 # sandbox.
-check: $(PROG) unit
+check: $(PROG) $(RECORDER) unit
 	tests/run-all.sh
 
-check-integration: $(PROG)
+check-integration: $(PROG) $(RECORDER)
 	tests/integration/run.sh
 
-check-security: $(PROG)
+check-security: $(PROG) $(RECORDER)
 	tests/security/run.sh
 
 # The "hijacked rsync" that tests/sandbox/run.sh hands to serve --rsync.
@@ -69,6 +70,11 @@ tests/sandbox/hijack: tests/sandbox/hijack.c
 
 sandbox: $(PROG) tests/sandbox/hijack
 	tests/sandbox/run.sh
+
+# The fake rsync the suites hand to serve --rsync; always -Werror.
+$(RECORDER): $(RECORDER).c
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -Werror $(HARD) $(CFLAGS) -o $@ \
+	  $(RECORDER).c $(ALLLDFLAGS)
 
 valgrind: $(UNITBIN)
 	@set -e; for t in $(UNITBIN); do \
@@ -90,7 +96,7 @@ tests/rsguard-asan: $(SRCS) tests/asan_options.c
 	$(CLANG) $(ASANFLAGS) -DRSYNC_PATH='"$(RSYNC)"' -o $@ $(SRCS) \
 	  tests/asan_options.c $(LIBS)
 
-asan-security: tests/rsguard-asan
+asan-security: tests/rsguard-asan $(RECORDER)
 	RSGUARD=$(CURDIR)/tests/rsguard-asan tests/security/run.sh
 
 FUZZERS	= $(sort $(patsubst %.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
@@ -131,7 +137,7 @@ clean-objs:
 	rm -f $(OBJS) $(OBJS:.o=.d)
 
 clean: clean-objs
-	rm -f $(PROG) tests/rsguard-asan tests/sandbox/hijack tests/sandbox/*.d $(UNITBIN) $(FUZZERS) tests/unit/*.d tests/unit/*.vg tests/unit/asan_test_*
+	rm -f $(PROG) tests/rsguard-asan tests/sandbox/hijack tests/sandbox/*.d $(RECORDER) $(UNITBIN) $(FUZZERS) tests/unit/*.d tests/unit/*.vg tests/unit/asan_test_*
 	rm -rf tests/fuzz/*.corpus tests/fuzz/*.log
 
 .PHONY: all unit check check-integration check-security valgrind asan fuzz \

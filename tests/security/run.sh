@@ -1,17 +1,19 @@
 #!/bin/bash
 # tests/security/run.sh - hostile-input security suite for "rsguard serve".
 #
-# Usage: tests/security/run.sh            (from anywhere; builds nothing)
+# Usage: tests/security/run.sh            (from anywhere; builds nothing:
+#                                          make rsguard tests/security/recorder)
 #        RSGUARD=/path/to/rsguard tests/security/run.sh
 #        VERBOSE=1 ...                     (dump stderr/argv of failing cases)
 #
 # Sections:
 #   A. hostile SSH_ORIGINAL_COMMAND table, run against a "recorder" fake
-#      rsync: every case is REFUSE (exit 1, "rsguard: error: ..." + substring,
-#      empty stdout, recorder never ran, scratch tree unchanged), CONFINED
-#      (accepted; every path the recorder receives resolves inside DIR) or
-#      SAFE (either of the two, for inputs where a stricter refusal and a
-#      confined acceptance are both correct).
+#      rsync (tests/security/recorder.c, which reports on stderr): every case
+#      is REFUSE (exit 1, "rsguard: error: ..." + substring, empty stdout,
+#      recorder never ran, scratch tree unchanged), CONFINED (accepted; every
+#      path the recorder receives resolves inside DIR) or SAFE (either of the
+#      two, for inputs where a stricter refusal and a confined acceptance are
+#      both correct).
 #   B. two-step symlink attack through the real rsync (-e stand-in).
 #   C. bounded rename-flip race through the real rsync (-e stand-in).
 # Output: TAP-ish "ok N - desc" lines, then
@@ -23,6 +25,7 @@ export LC_ALL=C
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 RSGUARD=${RSGUARD:-$TOP/rsguard}
+REC=${RECORDER:-$TOP/tests/security/recorder}
 REAL_RSYNC=${REAL_RSYNC:-/usr/bin/rsync}
 VERBOSE=${VERBOSE:-0}
 
@@ -37,11 +40,13 @@ finish() {
 	exit $?
 }
 
-if [ ! -x "$RSGUARD" ]; then
-	echo "Bail out! $RSGUARD not built (run make in $TOP)"
-	echo "security: 0 passed, 1 failed, 0 skipped"
-	exit 1
-fi
+for f in "$RSGUARD" "$REC"; do
+	if [ ! -x "$f" ]; then
+		echo "Bail out! $f not built (run make rsguard tests/security/recorder in $TOP)"
+		echo "security: 0 passed, 1 failed, 0 skipped"
+		exit 1
+	fi
+done
 
 SCR=$(mktemp -d "${TMPDIR:-/tmp}/rsguard-sec.XXXXXX") || exit 1
 SCR=$(cd "$SCR" && pwd -P)
@@ -58,7 +63,6 @@ ROOT=$SCR/root
 OUT=$SCR/outside
 SECRET=OUTSIDE-SECRET-c0ffee-91d2
 REC_LOG=$SCR/recorder.log
-REC=$SCR/recorder
 
 # ---------------------------------------------------------------- scratch tree
 mkdir -p "$ROOT/sub/deep" "$ROOT/dir with space" "$ROOT/etc" "$OUT/racedir" "${ROOT}x"
@@ -80,44 +84,17 @@ echo "$SECRET"         > "$OUT/racedir/data.txt"
 snap() { (cd "$SCR" && find root outside -printf '%p %y %s %m %l\n' | sort); }
 
 # --------------------------------------------------------------- the recorder
-# rsguard hands rsync a clean environment, so the log path is baked in.
-# Each /proc/self/fd/N[/rest] is resolved through the RECORDER's own fd table
-# (/proc/$$/fd/N is what rsync's /proc/self/fd/N would name).
-cat > "$REC" <<EOF
-#!/bin/bash
-log=$REC_LOG
-ls -l /proc/\$\$/fd > "\$log.fds" 2>/dev/null  # our fds, before any of our own
-{
-	echo "CWD \$(pwd -P)"
-	for a in "\$@"; do echo "ARG \$a"; done
-	seen_dd=0
-	for a in "\$@"; do
-		v=\$a
-		if [ \$seen_dd = 0 ]; then
-			[ "\$a" = "--" ] && { seen_dd=1; continue; }
-			case \$a in --*=*) v=\${a#*=} ;; *) continue ;; esac
-		fi
-		case \$v in
-		/proc/self/fd/*)
-			rest=\${v#/proc/self/fd/}; fd=\${rest%%/*}
-			case \$rest in */*) tail=/\${rest#*/} ;; *) tail= ;; esac
-			base=\$(readlink -f "/proc/\$\$/fd/\$fd" 2>/dev/null) ||
-				base="<bad-fd-\$fd>"
-			echo "RES \$v => \$(readlink -m -- "\$base\$tail")" ;;
-		/*)	echo "RES \$v => \$(readlink -m -- "\$v")" ;;
-		*)	echo "RES \$v => \$(readlink -m -- "\$(pwd -P)/\$v")" ;;
-		esac
-	done
-	sed -n 's/^.* \([0-9]*\) -> /FD \1 /p' "\$log.fds"
-} >> "\$log"
-exit 0
-EOF
-chmod +x "$REC"
+# $REC (recorder.c) writes its record to fd 2 as "REC ..." lines, the only
+# way out of the sandbox; run_case splits rsguard's stderr into the record
+# ($REC_LOG, prefix removed) and rsguard's own lines ($SCR/err).  Each
+# /proc/self/fd/N[/rest] is resolved through the recorder's own fd table,
+# which is what rsync's /proc/self/fd/N would name.
 
 # Assert everything the recorder saw stays in ROOT.  Prints problems.
 check_confined() {
 	local line v res cwd
 	[ -s "$REC_LOG" ] || { echo "recorder did not run"; return; }
+	grep -qx 'END' "$REC_LOG" || echo "recorder record incomplete (no END line)"
 	cwd=$(sed -n 's/^CWD //p' "$REC_LOG" | head -1)
 	case $cwd in "$ROOT"|"$ROOT"/*) ;; *) echo "rsync cwd $cwd outside root";; esac
 	grep -qx 'ARG --' "$REC_LOG" || echo "no -- separator in rsync argv"
@@ -146,10 +123,10 @@ check_confined() {
 		*) echo "path escapes root: $v" ;;
 		esac
 	done < <(grep '^RES ' "$REC_LOG")
-	# Inherited descriptors besides 0-2 (and bash's own) must be inside ROOT.
+	# Inherited descriptors besides 0-2 must be inside ROOT.
 	while read -r _ fdn tgt; do
 		[ "$fdn" -le 2 ] && continue
-		case $tgt in "$ROOT"|"$ROOT"/*|"$REC"|"$REC_LOG") ;;
+		case $tgt in "$ROOT"|"$ROOT"/*) ;;
 		*) echo "inherited fd $fdn -> $tgt outside root";; esac
 	done < <(grep '^FD ' "$REC_LOG")
 }
@@ -160,13 +137,15 @@ check_confined() {
 run_case() {
 	local expect=$1 sub=$2 desc=$3 cmd=$4; shift 4
 	local before after rc out err probs=() refused=0 p
-	rm -f "$REC_LOG" "$REC_LOG.fds"
+	rm -f "$REC_LOG"
 	before=$(snap)
 	SSH_ORIGINAL_COMMAND=$cmd timeout 10 "$RSGUARD" serve --rsync="$REC" \
 		--log=none -no-lock "$@" "$ROOT" \
-		>"$SCR/out" 2>"$SCR/err" </dev/null
+		>"$SCR/out" 2>"$SCR/err.all" </dev/null
 	rc=$?
 	after=$(snap)
+	grep -v '^REC ' "$SCR/err.all" >"$SCR/err"
+	grep -q '^REC ' "$SCR/err.all" && sed -n 's/^REC //p' "$SCR/err.all" >"$REC_LOG"
 	out=$(head -c 400 "$SCR/out"); err=$(head -c 400 "$SCR/err")
 	[ "$rc" = 124 ] && probs+=("timed out (hang) after 10s")
 	[ "$rc" -ge 128 ] && [ "$rc" != 124 ] && probs+=("killed by signal, rc=$rc")
@@ -188,7 +167,8 @@ run_case() {
 		[ -n "$sub" ] && ! grep -qF -- "$sub" "$SCR/err" && probs+=("stderr lacks \"$sub\"")
 		[ "$(grep -c . "$SCR/err")" -le 1 ] || probs+=("more than one stderr line")
 	fi
-	if [ -e "$REC_LOG" ]; then
+	# Accepted: the recorder must have left its record (no silent pass).
+	if [ -e "$REC_LOG" ] || [ "$refused" = 0 ]; then
 		while IFS= read -r p; do probs+=("$p"); done < <(check_confined)
 		# MUST_ARG: an option rsguard has to force onto rsync for this policy.
 		[ -n "${MUST_ARG:-}" ] && ! grep -qxF -- "ARG $MUST_ARG" "$REC_LOG" &&
@@ -386,22 +366,18 @@ run_case SAFE   ''          'over-long path component'  "$W . $longname"
 
 # ---------------------------------------------------------------------------
 # B/C need the real rsync and a -e stand-in acting as sshd+forced command.
+# rsguard runs the real rsync itself: under the sandbox nothing but the
+# --rsync binary may be executed, so no wrapper can sit in between.  The
+# stand-in notes each command it hands over (for the failure messages).
 STANDIN=$SCR/standin
 cat > "$STANDIN" <<EOF
 #!/bin/bash
 # rsync -e STANDIN [-l user] host cmd... : drop everything up to the host.
 while [ \$# -gt 0 ]; do case \$1 in -l) shift 2;; -*) shift;; *) shift; break;; esac; done
-SSH_ORIGINAL_COMMAND="\$*" exec "$RSGUARD" serve --rsync="$SCR/wrap" --log=none -no-lock \${RSG_FLAGS:-} "$ROOT"
+echo "command: \$*" > "$SCR/standin.log"
+SSH_ORIGINAL_COMMAND="\$*" exec "$RSGUARD" serve --rsync="$REAL_RSYNC" --log=none -no-lock \${RSG_FLAGS:-} "$ROOT"
 EOF
 chmod +x "$STANDIN"
-# The real rsync behind a thin wrapper that notes its argv and pinned fds,
-# so a failure can say exactly what rsguard handed over.
-cat > "$SCR/wrap" <<EOF
-#!/bin/bash
-{ echo "argv: \$*"; for f in /proc/\$\$/fd/*; do echo "  \${f##*/} -> \$(readlink "\$f")"; done; } > "$SCR/wrap.log" 2>/dev/null
-exec "$REAL_RSYNC" "\$@"
-EOF
-chmod +x "$SCR/wrap"
 
 if [ ! -x "$REAL_RSYNC" ]; then
 	skip "symlink attack" "no $REAL_RSYNC"; skip "race" "no $REAL_RSYNC"; finish
@@ -545,8 +521,8 @@ while [ $((SECONDS - start)) -lt 8 ] && [ $pulls -lt 400 ]; do
 	pulls=$((pulls+1))
 	if ! no_secret "$d" "$SCR/c.out"; then
 		leaks=$((leaks+1)); leakmsg="$src leaked: $(grep -rl -- "$SECRET" "$d" | head -1)"
-		leakmsg="$leakmsg; $(tr '\n' ' ' < "$SCR/wrap.log")"
-		[ "${KEEP:-0}" = 1 ] && cp -a "$d" "$SCR/c.out" "$SCR/wrap.log" /tmp/rx/ 2>/dev/null
+		leakmsg="$leakmsg; $(cat "$SCR/standin.log")"
+		[ "${KEEP:-0}" = 1 ] && cp -a "$d" "$SCR/c.out" "$SCR/standin.log" /tmp/rx/ 2>/dev/null
 	fi
 done
 touch "$SCR/stop"; wait "$FLIPPER_PID" 2>/dev/null; FLIPPER_PID=
