@@ -8,11 +8,14 @@
 #   IT_WORK     scratch dir owned by the running user
 #   IT_SSHDIR   per-run sshd dir (host key, config, client key, known_hosts)
 #   IT_RESULTS  file that collects "pass|fail|skip NAME" lines
+#   IT_SANDBOX  "--sandbox=require" where the kernel gives serve the full
+#               Landlock sandbox, else empty (set by probe_sandbox)
 
 IT_ROOT=${IT_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 RSGUARD="$IT_ROOT/rsguard"
 SSHD=${SSHD:-/usr/sbin/sshd}
 RSYNC=${RSYNC:-$(command -v rsync)}
+RECORDER="$IT_ROOT/tests/security/recorder"	# fake rsync (recorder.c)
 
 N_PASS=0 N_FAIL=0 N_SKIP=0
 CUR_TEST=""
@@ -102,13 +105,46 @@ load_sshd() {
 # The "host" is only a name; ProxyCommand never opens a socket.
 IT_HOST=localhost
 
+# ---- sandbox -----------------------------------------------------------------
+
+# probe_sandbox: once per suite run (per user), the probe of the sandbox
+# interface.  Exit 0: every serve the tests start runs with
+# IT_SANDBOX=--sandbox=require.  The "sandbox required" refusal: IT_SANDBOX
+# stays empty and one "skip sandbox" is recorded (no Landlock: the suite ran,
+# but not sandboxed).  Anything else (an rsguard without --sandbox): a failure.
+probe_sandbox() {
+	local out err rc
+	out=$(mktemp "$IT_WORK/probe.XXXXXX") && err=$(mktemp "$IT_WORK/probe.XXXXXX") || return 1
+	SSH_ORIGINAL_COMMAND='rsync --server --sender -vlr . .' "$RSGUARD" serve \
+		--log=none --explain --sandbox=require -ro /tmp >"$out" 2>"$err" </dev/null
+	rc=$?
+	IT_SANDBOX=
+	if [ "$rc" = 0 ]; then
+		IT_SANDBOX=--sandbox=require
+		echo "sandbox: every serve runs with $IT_SANDBOX ($(grep -m1 '^sandbox: mode' "$out"))"
+	elif [ "$rc" = 1 ] && grep -q '^rsguard: error: sandbox required' "$err"; then
+		echo "skip  sandbox: no full Landlock, serve runs with its default: $(head -1 "$err")"
+		_record skip sandbox
+	else
+		echo "FAIL  sandbox probe: exit $rc: $(head -c 300 "$err")"
+		_record fail sandbox-probe
+	fi
+	rm -f "$out" "$err"
+	export IT_SANDBOX
+}
+
+# SB: IT_SANDBOX as words for an argv ("$RSGUARD" serve "${SB[@]}" ...);
+# SERVE: the start of a command= string.
+SB=(${IT_SANDBOX:+"$IT_SANDBOX"})
+SERVE="$RSGUARD serve${IT_SANDBOX:+ $IT_SANDBOX}"
+
 # authorize [SERVE-OPTS...] DIR: replace authorized_keys with one forced
-# command line running rsguard serve --log=none SERVE-OPTS DIR.
+# command line running rsguard serve --log=none [IT_SANDBOX] SERVE-OPTS DIR.
 authorize() {
 	local line
-	line="restrict,command=\"$RSGUARD serve --log=none $*\" $(cat "$IT_SSHDIR/client_ed25519.pub")"
+	line="restrict,command=\"$SERVE --log=none $*\" $(cat "$IT_SSHDIR/client_ed25519.pub")"
 	printf '%s\n' "$line" >"$IT_SSHDIR/authorized_keys"
-	trace "authorized_keys: command=\"$RSGUARD serve --log=none $*\""
+	trace "authorized_keys: command=\"$SERVE --log=none $*\""
 }
 
 # ssh_host ARGS...: plain ssh to the forced command.

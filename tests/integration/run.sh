@@ -30,6 +30,7 @@ run_suite() {
 		echo "$label: sshd setup failed"
 		echo "fail sshd-setup" >>"$IT_RESULTS"
 	else
+		probe_sandbox	# exports IT_SANDBOX to the test files
 		for t in "$HERE"/test_*.sh; do
 			[ -n "${IT_ONLY:-}" ] && [[ $t != *"$IT_ONLY"* ]] && continue
 			echo "== $label: $(basename "$t")"
