@@ -8,12 +8,12 @@ CMD_PULL='rsync --server --sender -logDtpre.iLsfxCIvu . a.txt'
 # serve ARGS...: run rsguard serve with $SOC as SSH_ORIGINAL_COMMAND;
 # stdout -> $S/out.txt, stderr -> $LAST_ERR, exit status in $RC.
 serve() {
-	SSH_ORIGINAL_COMMAND=$SOC "$RSGUARD" serve "$@" >"$S/out.txt" \
+	SSH_ORIGINAL_COMMAND=$SOC "$RSGUARD" serve "${SB[@]}" "$@" >"$S/out.txt" \
 	    2>"$LAST_ERR" </dev/null
 	RC=$?
 }
 unset_serve() {
-	env -u SSH_ORIGINAL_COMMAND "$RSGUARD" serve "$@" >"$S/out.txt" \
+	env -u SSH_ORIGINAL_COMMAND "$RSGUARD" serve "${SB[@]}" "$@" >"$S/out.txt" \
 	    2>"$LAST_ERR" </dev/null
 	RC=$?
 }
@@ -68,10 +68,10 @@ t_invoked_as_rrsync() {
 	setup
 	ln -s "$RSGUARD" "$S/rrsync"
 	SSH_ORIGINAL_COMMAND='rsync --server -logDtpre.iLsfxCIvu . x' \
-	    "$S/rrsync" --log=none -ro "$S/srv" >"$S/out.txt" 2>"$LAST_ERR"
+	    "$S/rrsync" --log=none "${SB[@]}" -ro "$S/srv" >"$S/out.txt" 2>"$LAST_ERR"
 	RC=$?
 	refused "sending to read-only server is not allowed" || return 1
-	SSH_ORIGINAL_COMMAND=$CMD_PULL "$S/rrsync" --log=none --dry-run -ro \
+	SSH_ORIGINAL_COMMAND=$CMD_PULL "$S/rrsync" --log=none "${SB[@]}" --dry-run -ro \
 	    "$S/srv" >"$S/out.txt" 2>"$LAST_ERR" || { fail "dry-run via rrsync"; return 1; }
 	grep -q '^decision: accept' "$S/out.txt" || { fail "no decision"; return 1; }
 }
@@ -146,25 +146,23 @@ t_log_fingerprint() {
 }
 
 # rsync's environment is built by rsguard, never inherited (MUST 4), and
-# only the pinned descriptors reach it (MUST 5).
+# only the pinned descriptors reach it (MUST 5).  The fake rsync is the
+# security suite's recorder: it reports on stderr ("REC ..." lines), the
+# only way out of the sandbox, where a script could neither run env/ls nor
+# write outside DIR (and require refuses a #! script as --rsync).
 t_clean_env_and_fds() {
 	setup
-	cat >"$S/fake-rsync" <<'EOT'
-#!/bin/sh
-env > "$REPORT_DIR_NOT_SET/env" 2>/dev/null
-env > "$0.env"
-ls -l /proc/self/fd/ > "$0.fds" 2>&1
-pwd > "$0.cwd"
-EOT
-	chmod 755 "$S/fake-rsync"
+	[ -x "$RECORDER" ] || { fail "$RECORDER not built (make tests/security/recorder)"; return 1; }
 	SECRET_FROM_CLIENT=1 LC_ALL=C RSYNC_PARTIAL_DIR=/tmp HOME=/root \
-	    serve --log=none --rsync="$S/fake-rsync" -ro "$S/srv" 9>/dev/null
+	    serve --log=none --rsync="$RECORDER" -ro "$S/srv" 9>/dev/null
 	[ "$RC" = 0 ] || { fail "exit $RC"; return 1; }
-	[ "$(grep -cv '^PWD=\|^SHLVL=\|^_=\|^PATH=' "$S/fake-rsync.env")" = 0 ] ||
-		{ fail "inherited env: $(tr '\n' ' ' <"$S/fake-rsync.env")"; return 1; }
-	! grep -q ' 9 -> ' "$S/fake-rsync.fds" || { fail "fd 9 leaked"; return 1; }
-	[ "$(cat "$S/fake-rsync.cwd")" = "$(cd "$S/srv" && pwd -P)" ] ||
-		{ fail "cwd $(cat "$S/fake-rsync.cwd")"; return 1; }
+	grep -qx 'REC END' "$LAST_ERR" || { fail "no complete record from the recorder"; return 1; }
+	sed -n 's/^REC ENV //p' "$LAST_ERR" >"$S/env"
+	[ "$(grep -cv '^PATH=' "$S/env")" = 0 ] ||
+		{ fail "inherited env: $(tr '\n' ' ' <"$S/env")"; return 1; }
+	! grep -q '^REC FD 9 ' "$LAST_ERR" || { fail "fd 9 leaked"; return 1; }
+	[ "$(sed -n 's/^REC CWD //p' "$LAST_ERR")" = "$(cd "$S/srv" && pwd -P)" ] ||
+		{ fail "cwd $(sed -n 's/^REC CWD //p' "$LAST_ERR")"; return 1; }
 }
 
 # --dry-run prints the decision and argv, and runs and creates nothing.
