@@ -13,6 +13,9 @@
  *	REC RES word => path	each path argument resolved (see resolve())
  *	REC FD n target		each open descriptor, through /proc/self/fd
  *	REC ENV name=value	each environment string
+ *	REC PROBE name result	only when a path argument's last component
+ *				is "sandbox-probe": what the sandbox lets
+ *				rsync do (see probes())
  *	REC END			the record is complete
  *
  * Bytes below 0x20 and 0x7f are written as \ooo so that one fact stays
@@ -22,11 +25,17 @@
  * record could not be written.
  */
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,12 +260,113 @@ list_fds(void)
 	}
 }
 
+static void
+probe_result(const char *name, int r, int err)
+{
+	char line[128];
+
+	if (r == 0)
+		snprintf(line, sizeof(line), "%s ok", name);
+	else
+		snprintf(line, sizeof(line), "%s denied %s", name,
+		    strerror(err));
+	emit("PROBE", line);
+}
+
+static void
+probe_open(const char *name, const char *path, int flags)
+{
+	int fd, err;
+
+	fd = open(path, flags | O_CLOEXEC, 0600);
+	err = errno;
+	if (fd != -1) {
+		close(fd);
+		if (flags & O_CREAT)
+			(void)unlink(path);
+	}
+	probe_result(name, fd == -1 ? -1 : 0, err);
+}
+
+/*
+ * What rsync could do beyond its job, relative to the working directory
+ * (DIR): each attempt is undone when it succeeds.  The harness knows what
+ * lies at ../outside.
+ */
+static void
+probes(void)
+{
+	pid_t pid;
+	int r, st, err;
+
+	probe_open("read_outside", "../outside/secret.txt", O_RDONLY);
+	probe_open("read_etc_passwd", "/etc/passwd", O_RDONLY);
+	probe_open("list_parent", "..", O_RDONLY | O_DIRECTORY);
+	probe_open("write_outside", "../outside/sandbox-probe.w",
+	    O_WRONLY | O_CREAT | O_EXCL);
+	probe_open("create_in_dir", "sandbox-probe.new",
+	    O_WRONLY | O_CREAT | O_EXCL);
+
+	r = mkfifo("sandbox-probe.fifo", 0600);
+	err = errno;
+	if (r == 0)
+		(void)unlink("sandbox-probe.fifo");
+	probe_result("mkfifo_in_dir", r, err);
+
+	r = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	err = errno;
+	if (r != -1) {
+		close(r);
+		r = 0;
+	}
+	probe_result("socket_inet", r, err);
+
+	r = kill(getppid(), 0);
+	probe_result("signal_parent", r, errno);
+
+	/* exec: the child reports execve's errno as its exit status */
+	fflush(stderr);
+	if ((pid = fork()) == -1) {
+		probe_result("exec_bin_true", -1, errno);
+		return;
+	}
+	if (pid == 0) {
+		char *av[] = { NULL, NULL }, *ev[] = { NULL };
+		char prog[] = "/bin/true";
+
+		av[0] = prog;
+		execve(prog, av, ev);
+		_exit(errno > 0 && errno < 256 ? errno : 255);
+	}
+	if (waitpid(pid, &st, 0) == -1)
+		probe_result("exec_bin_true", -1, errno);
+	else if (WIFEXITED(st))
+		probe_result("exec_bin_true", WEXITSTATUS(st) ? -1 : 0,
+		    WEXITSTATUS(st));
+	else
+		probe_result("exec_bin_true", -1, EINTR);
+}
+
+static int
+is_probe(const char *v)
+{
+	const char *leaf;
+	size_t n = strlen(v);
+
+	while (n > 0 && v[n - 1] == '/')
+		n--;
+	for (leaf = v + n; leaf > v && leaf[-1] != '/'; leaf--)
+		;
+	return (size_t)(v + n - leaf) == strlen("sandbox-probe") &&
+	    strncmp(leaf, "sandbox-probe", v + n - leaf) == 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	char **e, *cwd;
 	const char *v;
-	int i, seen_dd = 0;
+	int i, seen_dd = 0, probe = 0;
 
 	/* descriptors first, before stdio could open anything of its own */
 	setvbuf(stderr, NULL, _IOFBF, BUFSIZ);
@@ -282,11 +392,14 @@ main(int argc, char *argv[])
 			    (v = strchr(v, '=')) == NULL)
 				continue;
 			v++;
-		}
+		} else if (is_probe(v))
+			probe = 1;
 		resolve(v, cwd);
 	}
 	for (e = environ; *e != NULL; e++)
 		emit("ENV", *e);
+	if (probe)
+		probes();
 	emit("END", NULL);
 	free(cwd);
 	if (fflush(stderr) == EOF || ferror(stderr))

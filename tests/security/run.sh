@@ -21,6 +21,9 @@
 #      both correct).
 #   B. two-step symlink attack through the real rsync (-e stand-in).
 #   C. bounded rename-flip race through the real rsync (-e stand-in).
+#   D. the sandbox itself: the recorder tries what rsync must not be able
+#      to do (read or write outside DIR, exec, sockets, signals, FIFOs),
+#      under --sandbox=require and, as a control, --sandbox=off.
 # Output: TAP-ish "ok N - desc" lines, then
 #   "security: N passed, M failed, K skipped"; exit status 1 on any failure.
 
@@ -406,8 +409,71 @@ SSH_ORIGINAL_COMMAND="\$*" exec "$RSGUARD" serve --rsync="$REAL_RSYNC" --log=non
 EOF
 chmod +x "$STANDIN"
 
+# ---------------------------------------------------------------------------
+# D: probe_run DESC SANDBOX-FLAG CMD [policy flags...]: the recorder's
+# "PROBE name ok|denied ..." lines (its probes() in recorder.c) into
+# $SCR/probes; a problem with the run itself goes into $SCR/probe.prob.
+PROBES='read_outside read_etc_passwd list_parent write_outside create_in_dir mkfifo_in_dir socket_inet signal_parent exec_bin_true'
+probe_run() {
+	local sb=$1 cmd=$2 rc; shift 2
+	SSH_ORIGINAL_COMMAND=$cmd timeout 10 "$RSGUARD" serve --rsync="$REC" \
+		--log=none "$sb" -no-lock "$@" "$ROOT" \
+		>"$SCR/out" 2>"$SCR/err.all" </dev/null
+	rc=$?
+	sed -n 's/^REC PROBE //p' "$SCR/err.all" >"$SCR/probes"
+	: >"$SCR/probe.prob"
+	[ "$rc" = 0 ] || echo "rc=$rc: $(grep -v '^REC ' "$SCR/err.all" | head -c 300)" >>"$SCR/probe.prob"
+	[ -e "$OUT/sandbox-probe.w" ] && { echo "outside/sandbox-probe.w left behind" >>"$SCR/probe.prob"; rm -f "$OUT/sandbox-probe.w"; }
+	grep -qx 'REC END' "$SCR/err.all" || echo "no complete record" >>"$SCR/probe.prob"
+}
+# probe_expect DESC ALLOWED: under the sandbox every probe but those in
+# ALLOWED (blank-separated) must be denied, and those must succeed.
+probe_expect() {
+	local desc=$1 allowed=" $2 " p got want
+	for p in $PROBES; do
+		case $allowed in *" $p "*) want=ok ;; *) want=denied ;; esac
+		got=$(sed -n "s/^$p //p" "$SCR/probes")
+		if [ -s "$SCR/probe.prob" ]; then
+			notok "sandbox, $desc: $p $want" "$(cat "$SCR/probe.prob")"
+		elif [ "${got%% *}" = "$want" ]; then
+			ok "sandbox, $desc: $p $got"
+		else
+			notok "sandbox, $desc: $p $want" "got: ${got:-no PROBE line}"
+		fi
+	done
+}
+part_d() {
+	echo "# D. the sandbox itself (recorder probes)"
+	if [ -z "$SANDBOX" ]; then
+		echo "# not run: no full sandbox (see the sandbox line at the top)"
+		return
+	fi
+	: >"$ROOT/sandbox-probe"
+	probe_run "$SANDBOX" 'rsync --server --sender -vlr . sandbox-probe' -ro
+	probe_expect "pull -ro" ""
+	probe_run "$SANDBOX" 'rsync --server -vlr . sandbox-probe' -wo
+	probe_expect "push -wo" "create_in_dir"
+	# /etc/passwd only for a command that maps owners by name
+	probe_run "$SANDBOX" 'rsync --server --sender -vlogr . sandbox-probe' -ro
+	probe_expect "pull -vlogr" "read_etc_passwd"
+	# control: the probes themselves work; only the sandbox stops them
+	probe_run --sandbox=off 'rsync --server -vlr . sandbox-probe'
+	local p bad=
+	for p in $PROBES; do
+		grep -qx "$p ok" "$SCR/probes" || bad="$bad $p"
+	done
+	if [ -s "$SCR/probe.prob" ] || [ -n "$bad" ]; then
+		notok "sandbox control (--sandbox=off): every probe succeeds" \
+			"failed:${bad:- none}" "$(cat "$SCR/probe.prob")" "$(tr '\n' ';' <"$SCR/probes")"
+	else
+		ok "sandbox control (--sandbox=off): every probe succeeds"
+	fi
+	rm -f "$ROOT/sandbox-probe"
+}
+
 if [ ! -x "$REAL_RSYNC" ]; then
-	skip "symlink attack" "no $REAL_RSYNC"; skip "race" "no $REAL_RSYNC"; finish
+	skip "symlink attack" "no $REAL_RSYNC"; skip "race" "no $REAL_RSYNC"
+	part_d; finish
 fi
 
 rs() { timeout 20 "$REAL_RSYNC" -e "$STANDIN" "$@" </dev/null; }
@@ -564,4 +630,5 @@ fi
 [ "$(cat "$OUT/racedir/data.txt")" = "$SECRET" ] && [ ! -e "$OUT/racedir/pwned" ] &&
 	ok "race: outside/ untouched" || notok "race: outside/ untouched"
 
+part_d
 finish
