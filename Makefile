@@ -119,6 +119,10 @@ demo: $(PROG)
 
 bench: $(PROG)
 	bench/run.sh
+	[ "$${BENCH_SKIP_SANDBOX:-0}" = 1 ] || bench/sandbox.sh
+
+bench-sandbox: $(PROG)
+	bench/sandbox.sh
 
 lint-man:
 	mandoc -Tlint -W warning man/*.1
@@ -142,6 +146,6 @@ clean: clean-objs
 
 .PHONY: all unit check check-integration check-security valgrind asan fuzz \
 	asan-security sandbox \
-	demo bench lint-man install uninstall clean clean-objs
+	demo bench bench-sandbox lint-man install uninstall clean clean-objs
 
 -include $(OBJS:.o=.d)
