@@ -17,9 +17,11 @@
  *  5. MUST install the seccomp filter (sysfilter.c) whenever it
  *     sandboxes: Landlock up to ABI 7 leaves UDP, netlink, named unix
  *     sockets and io_uring open.
- *  6. MUST cut a root rsync's capability bounding set to keep_caps.
+ *  6. MUST leave a root rsync no capability but KEEP_CAPS.
  */
 #include <sys/prctl.h>
+
+#include <linux/capability.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -144,8 +146,10 @@ static const struct sys_path {
 	{ "/etc/ld.so.cache",	FS_READ_FILE, 0, "loader cache" },
 	{ "/etc/ld.so.preload",	FS_READ_FILE, 0, "loader preload list" },
 	{ "/usr/lib/ssl/openssl.cnf", FS_READ_FILE, 0, "libcrypto config" },
-	{ "/etc/localtime",	FS_READ_FILE, 0, "time zone" },
-	{ "/usr/share/zoneinfo", FS_READ_FILE, 0, "time zones" },
+	{ "/etc/localtime",	FS_READ_FILE, SANDBOX_LOG_FILE,
+	    "time zone of log lines" },
+	{ "/usr/share/zoneinfo", FS_READ_FILE, SANDBOX_LOG_FILE,
+	    "time zones" },
 	{ "/dev/null",		FS_READ_FILE | FS_WRITE_FILE, 0, "null" },
 	{ "/dev/urandom",	FS_READ_FILE, 0, "temporary names" },
 	{ "/etc/nsswitch.conf",	FS_READ_FILE, SANDBOX_USERS | SANDBOX_GROUPS,
@@ -156,19 +160,18 @@ static const struct sys_path {
 };
 
 /*
- * The capabilities a root rsync keeps (the bounding set is cut to these
- * before exec): owners, modes and reading what it serves.  Without
- * CAP_SYS_ADMIN, CAP_SYS_MODULE, CAP_SYS_BOOT, CAP_SYS_TIME, CAP_MKNOD,
- * CAP_SETFCAP... a hijacked root rsync cannot act on the whole system.
+ * The capabilities a root rsync keeps: owners, modes and reading what it
+ * serves.  Without CAP_SYS_ADMIN, CAP_SYS_MODULE, CAP_SYS_BOOT,
+ * CAP_SYS_TIME, CAP_MKNOD, CAP_SETFCAP... a hijacked root rsync cannot
+ * act on the whole system.  The child sets SECBIT_NOROOT (locked), so
+ * exec no longer hands uid 0 the whole bounding set, and passes these as
+ * ambient capabilities: 7 credential changes instead of one per dropped
+ * capability.  With no_new_privs, no file capability adds any back.
  */
-static const int keep_caps[] = {
-	0,	/* CAP_CHOWN */
-	1,	/* CAP_DAC_OVERRIDE */
-	2,	/* CAP_DAC_READ_SEARCH */
-	3,	/* CAP_FOWNER */
-	4,	/* CAP_FSETID */
-};
-#define CAP_MAX_PROBE	64
+#define KEEP_CAPS	((1U << CAP_CHOWN) | (1U << CAP_DAC_OVERRIDE) | \
+	(1U << CAP_DAC_READ_SEARCH) | (1U << CAP_FOWNER) | (1U << CAP_FSETID))
+#define NOROOT_BITS	((1 << 0) | (1 << 1))	/* SECBIT_NOROOT{,_LOCKED} */
+
 
 void
 sandbox_init(struct sandbox *sb)
@@ -177,6 +180,7 @@ sandbox_init(struct sandbox *sb)
 	sb->mode = SANDBOX_AUTO;
 	sb->abi_cap = -1;
 	sb->ruleset = -1;
+	sb->progfd = -1;
 }
 
 int
@@ -205,42 +209,38 @@ kernel_abi(void)
 }
 
 /*
- * Add a path_beneath rule for fd (a file keeps only file rights).
- * Returns 0 or -1 (errno).
+ * Add a path_beneath rule for fd.  Rights that only make sense on a dir
+ * are refused by the kernel for a file (EINVAL): then the file rights
+ * alone.  (No fstat: one system call less per rule, on every
+ * connection.)  Returns 0 or -1 (errno).
  */
 static int
 add_fd(struct sandbox *sb, int fd, const char *path, uint64_t access,
     const char *why)
 {
 	struct ll_path_beneath pb;
-	struct stat st;
-	int i;
 
 	if (sb->nrules == SANDBOX_MAX_RULES) {
 		errno = E2BIG;
 		return -1;
 	}
-	if (fstat(fd, &st) == -1)
-		return -1;
-	if (!S_ISDIR(st.st_mode))
-		access &= FS_FILE_RIGHTS;
-	access &= sb->fs;
-	for (i = 0; i < sb->nrules; i++)	/* one inode, two names */
-		if (sb->rules[i].dev == st.st_dev &&
-		    sb->rules[i].ino == st.st_ino)
-			access &= ~sb->rules[i].access;
-	if (access == 0)
+	if ((access &= sb->fs) == 0)
 		return 0;
 	pb.allowed_access = access;
 	pb.parent_fd = fd;
 	if (syscall(SYS_landlock_add_rule, sb->ruleset, LL_RULE_PATH_BENEATH,
-	    &pb, 0) == -1)
-		return -1;
+	    &pb, 0) == -1) {
+		if (errno != EINVAL || (access & ~FS_FILE_RIGHTS) == 0 ||
+		    (access & FS_FILE_RIGHTS) == 0)
+			return -1;
+		pb.allowed_access = access &= FS_FILE_RIGHTS;
+		if (syscall(SYS_landlock_add_rule, sb->ruleset,
+		    LL_RULE_PATH_BENEATH, &pb, 0) == -1)
+			return -1;
+	}
 	sb->rules[sb->nrules].path = xstrdup(path);
 	sb->rules[sb->nrules].access = access;
 	sb->rules[sb->nrules].why = why;
-	sb->rules[sb->nrules].dev = st.st_dev;
-	sb->rules[sb->nrules].ino = st.st_ino;
 	sb->nrules++;
 	return 0;
 }
@@ -270,23 +270,21 @@ add_path(struct sandbox *sb, const char *path, uint64_t access,
 }
 
 /*
- * The start of the file at path: its ELF interpreter (PT_INTERP) into
+ * The start of the file open at fd: its ELF interpreter (PT_INTERP) into
  * interp, "" for a static binary.  Returns 0 for ELF, 1 for a "#!"
  * script, -1 if neither or unreadable.
  */
 static int
-loader_of(const char *path, char *interp, size_t isz)
+loader_of(int fd, char *interp, size_t isz)
 {
 	unsigned char buf[2048];	/* headers and interp, usually */
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
 	ssize_t n;
 	size_t i, off;
-	int fd, r = -1;
+	int r = -1;
 
 	interp[0] = '\0';
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
-		return -1;
 	if ((n = pread(fd, buf, sizeof(buf), 0)) < 4)
 		goto out;
 	if (buf[0] == '#' && buf[1] == '!') {
@@ -327,7 +325,6 @@ loader_of(const char *path, char *interp, size_t isz)
 	}
 	r = 0;
  out:
-	close(fd);
 	return r;
 }
 
@@ -344,15 +341,16 @@ fdpath(int fd, char *buf, size_t sz)
  * are, and its /lib or /usr/lib twin on systems without merged /usr.
  */
 static int
-add_program(struct sandbox *sb, const char *prog, const char *interp,
-    const char **errstr)
+add_program(struct sandbox *sb, const char *prog, int progfd,
+    const char *interp, const char **errstr)
 {
 	char real[PATH_MAX], twin[PATH_MAX + 8], link[32], *slash;
 	ssize_t n;
 	int fd;
 
 	/* The kernel opens what it executes for reading, too. */
-	if (add_path(sb, prog, FS_EXECUTE | FS_READ_FILE, "rsync", 1) == -1) {
+	if (add_fd(sb, progfd, prog, FS_EXECUTE | FS_READ_FILE,
+	    "rsync") == -1) {
 		*errstr = "cannot add the rsync program to the sandbox";
 		return -1;
 	}
@@ -379,8 +377,10 @@ add_program(struct sandbox *sb, const char *prog, const char *interp,
 		*errstr = "cannot add the shared library dir to the sandbox";
 		return -1;
 	}
+	/* Without merged /usr, libraries are in both; /lib a link: one. */
 	twin[0] = '\0';
-	if (strncmp(real, "/usr/lib/", 9) == 0)
+	if (strncmp(real, "/usr/lib/", 9) == 0 &&
+	    readlink("/lib", link, sizeof(link)) == -1)
 		snprintf(twin, sizeof(twin), "/lib/%s", real + 9);
 	else if (strncmp(real, "/lib/", 5) == 0)
 		snprintf(twin, sizeof(twin), "/usr/lib/%s", real + 5);
@@ -395,6 +395,9 @@ add_program(struct sandbox *sb, const char *prog, const char *interp,
 static void
 set_none(struct sandbox *sb, const char *why)
 {
+	if (sb->progfd != -1)
+		close(sb->progfd);
+	sb->progfd = -1;
 	snprintf(sb->none, sizeof(sb->none), "%s", why);
 	sb->abi = 0;
 }
@@ -408,7 +411,7 @@ sandbox_prepare(struct sandbox *sb, int rootfd, const char *dir,
 	struct ll_ruleset_attr attr;
 	uint64_t dirright;
 	size_t i;
-	int e, kind;
+	int e, kind, r;
 
 	if (sb->mode == SANDBOX_OFF) {
 		set_none(sb, "off (operator)");
@@ -429,7 +432,9 @@ sandbox_prepare(struct sandbox *sb, int rootfd, const char *dir,
 	 * needs what its interpreter needs, which no list here describes:
 	 * auto runs it without a domain, and says so; require refuses.
 	 */
-	if ((kind = loader_of(rsync, interp, sizeof(interp))) == -1) {
+	/* Held until the end (sandbox_free on the error paths). */
+	if ((sb->progfd = open(rsync, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1 ||
+	    (kind = loader_of(sb->progfd, interp, sizeof(interp))) == -1) {
 		*errstr = "cannot read the rsync program to find its loader "
 		    "(an ELF binary is needed)";
 		return -1;
@@ -498,7 +503,10 @@ sandbox_prepare(struct sandbox *sb, int rootfd, const char *dir,
 		*errstr = "cannot add DIR to the sandbox";
 		return -1;
 	}
-	if (add_program(sb, rsync, interp, errstr) == -1)
+	r = add_program(sb, rsync, sb->progfd, interp, errstr);
+	close(sb->progfd);
+	sb->progfd = -1;
+	if (r == -1)
 		return -1;
 	for (i = 0; i < sizeof(sys_paths) / sizeof(sys_paths[0]); i++) {
 		const struct sys_path *sp = &sys_paths[i];
@@ -527,8 +535,9 @@ sandbox_prepare(struct sandbox *sb, int rootfd, const char *dir,
 int
 sandbox_enter(const struct sandbox *sb)
 {
+	struct __user_cap_header_struct ch;
+	struct __user_cap_data_struct cd[2];
 	struct rlimit rl;
-	size_t i;
 	int cap;
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
@@ -538,19 +547,21 @@ sandbox_enter(const struct sandbox *sb)
 		if (setrlimit(RLIMIT_CORE, &rl) == -1)
 			return -1;
 	}
-	if (sb->dropcaps)
-		for (cap = 0; cap < CAP_MAX_PROBE; cap++) {
-			for (i = 0; i < sizeof(keep_caps) /
-			    sizeof(keep_caps[0]); i++)
-				if (keep_caps[i] == cap)
-					break;
-			if (i < sizeof(keep_caps) / sizeof(keep_caps[0]))
-				continue;
-			/* EINVAL: past the kernel's last capability */
-			if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 &&
-			    errno != EINVAL)
+	if (sb->dropcaps) {
+		memset(&ch, 0, sizeof(ch));
+		memset(cd, 0, sizeof(cd));
+		ch.version = _LINUX_CAPABILITY_VERSION_3;
+		cd[0].effective = cd[0].permitted = cd[0].inheritable =
+		    KEEP_CAPS;
+		if (prctl(PR_SET_SECUREBITS, NOROOT_BITS, 0, 0, 0) == -1 ||
+		    syscall(SYS_capset, &ch, cd) == -1)
+			return -1;
+		for (cap = 0; cap < 32; cap++)
+			if ((KEEP_CAPS & (1U << cap)) &&
+			    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap,
+			    0, 0) == -1)
 				return -1;
-		}
+	}
 	if (sb->ruleset != -1 && syscall(SYS_landlock_restrict_self,
 	    sb->ruleset, sb->flags) == -1)
 		return -1;
@@ -566,7 +577,9 @@ sandbox_free(struct sandbox *sb)
 
 	if (sb->ruleset != -1)
 		close(sb->ruleset);
-	sb->ruleset = -1;
+	if (sb->progfd != -1)
+		close(sb->progfd);
+	sb->ruleset = sb->progfd = -1;
 	for (i = 0; i < sb->nrules; i++)
 		free(sb->rules[i].path);
 	sb->nrules = 0;

@@ -21,8 +21,6 @@ struct sandbox_rule {
 	char		*path;		/* as named here */
 	uint64_t	 access;	/* LANDLOCK_ACCESS_FS_* granted */
 	const char	*why;
-	dev_t		 dev;		/* the inode the rule is on */
-	ino_t		 ino;
 };
 
 struct sandbox {
@@ -35,6 +33,7 @@ struct sandbox {
 	int		 kernel_abi;	/* 0: the kernel has no Landlock */
 	int		 abi;		/* in use; 0: no domain */
 	int		 ruleset;	/* fd, or -1 */
+	int		 progfd;	/* rsync, while the rules are made */
 	uint64_t	 fs, net, scoped; /* what the domain handles */
 	uint32_t	 flags;		/* landlock_restrict_self flags */
 	int		 nocore;	/* RLIMIT_CORE 0 in the child */

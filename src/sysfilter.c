@@ -8,8 +8,11 @@
  *     socket(2), datagram or non-unix socketpair(2) (a datagram end can
  *     sendto(2) any named socket), and io_uring, whose IORING_OP_SOCKET
  *     makes sockets no filter sees.
- *  2. MUST deny new namespaces and the system-wide privileged calls a
- *     root rsync could otherwise make (modules, reboot, clock, mounts).
+ *  2. MUST deny new namespaces (inside one, a process has every
+ *     capability), so system administration (modules, reboot, clock,
+ *     mounts) is left to the capability cut in sandbox.c; each entry
+ *     here costs time at every connection, when the kernel caches the
+ *     filter's verdicts.
  *  3. MUST refuse a foreign syscall ABI (x32, 32-bit) whole, so no call
  *     comes in by another number.
  * The table is a denylist on purpose: an allowlist would have to follow
@@ -28,6 +31,8 @@
 #include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "sysfilter.h"
 
@@ -38,12 +43,11 @@
 #define FILTER_ARCH	AUDIT_ARCH_AARCH64
 #endif
 
-enum group { G_NET, G_NS, G_ADMIN, G_KERNEL, NGROUP };
+enum group { G_NET, G_NS, G_KERNEL, NGROUP };
 
 static const char *const group_name[NGROUP] = {
 	"sockets (but a unix stream socketpair) and io_uring",
 	"new namespaces",
-	"system administration",
 	"kernel interfaces and other processes",
 };
 
@@ -69,45 +73,7 @@ static const struct deny {
 #endif
 	R(unshare, G_NS, EPERM),
 	R(setns, G_NS, EPERM),
-	R(reboot, G_ADMIN, EPERM),
-	R(kexec_load, G_ADMIN, EPERM),
-#ifdef SYS_kexec_file_load
-	R(kexec_file_load, G_ADMIN, EPERM),
-#endif
-	R(init_module, G_ADMIN, EPERM),
-	R(finit_module, G_ADMIN, EPERM),
-	R(delete_module, G_ADMIN, EPERM),
-	R(settimeofday, G_ADMIN, EPERM),
-	R(clock_settime, G_ADMIN, EPERM),
-	R(clock_adjtime, G_ADMIN, EPERM),
-	R(adjtimex, G_ADMIN, EPERM),
-	R(sethostname, G_ADMIN, EPERM),
-	R(setdomainname, G_ADMIN, EPERM),
-	R(swapon, G_ADMIN, EPERM),
-	R(swapoff, G_ADMIN, EPERM),
-	R(mount, G_ADMIN, EPERM),
-	R(umount2, G_ADMIN, EPERM),
-	R(pivot_root, G_ADMIN, EPERM),
-	R(chroot, G_ADMIN, EPERM),
-	R(acct, G_ADMIN, EPERM),
-	R(quotactl, G_ADMIN, EPERM),
-	R(syslog, G_ADMIN, EPERM),
-	R(vhangup, G_ADMIN, EPERM),
-#ifdef SYS_iopl
-	R(iopl, G_ADMIN, EPERM),
-	R(ioperm, G_ADMIN, EPERM),
-#endif
-#ifdef SYS_fsopen
-	R(open_tree, G_ADMIN, EPERM),
-	R(move_mount, G_ADMIN, EPERM),
-	R(fsopen, G_ADMIN, EPERM),
-	R(fsconfig, G_ADMIN, EPERM),
-	R(fsmount, G_ADMIN, EPERM),
-	R(fspick, G_ADMIN, EPERM),
-#endif
-#ifdef SYS_mount_setattr
-	R(mount_setattr, G_ADMIN, EPERM),
-#endif
+	R(syslog, G_KERNEL, EPERM),
 	R(bpf, G_KERNEL, EPERM),
 	R(perf_event_open, G_KERNEL, EPERM),
 	R(userfaultfd, G_KERNEL, EPERM),
@@ -139,26 +105,132 @@ static const struct deny {
 #define ARG_LO(i)	(offsetof(struct seccomp_data, args) + 8 * (i) + 4)
 #endif
 
-#define MAXPROG	(2 * NDENY + 32)
+#define MAXPROG	(3 * NDENY + 64)
 static struct sock_filter prog[MAXPROG];
+static size_t nprog;
 static struct sock_fprog fprog;
+
+/*
+ * The denied calls as a balanced search tree on the syscall number: a
+ * call costs about log2(n) compares, and so does each of the ~450 runs
+ * the kernel makes of the filter to cache its verdicts at install time
+ * (a linear list made that cost 150 us per connection).
+ */
+enum kind { K_DENY, K_PAIR, K_CLONE };
+static struct ent {
+	unsigned	 nr;
+	enum kind	 kind;
+	int		 err;
+} ents[NDENY + 3];
+static size_t nents;
+
+#define LEAF	4		/* entries compared one by one */
+#define JMAX	255		/* a cBPF jump offset */
+
+#define STMT(c, k)	do { if (nprog < MAXPROG) prog[nprog] = \
+	(struct sock_filter)BPF_STMT(c, k); nprog++; } while (0)
+#define JUMP(c, k, t, f) do { if (nprog < MAXPROG) prog[nprog] = \
+	(struct sock_filter)BPF_JUMP(c, k, t, f); nprog++; } while (0)
+#define RET_ERR(e)	STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (e))
+#define RET_ALLOW()	STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+
+static int
+cmpent(const void *a, const void *b)
+{
+	const struct ent *x = a, *y = b;
+
+	return x->nr < y->nr ? -1 : x->nr > y->nr;
+}
+
+static size_t
+ent_size(const struct ent *e)
+{
+	return e->kind == K_PAIR ? 8 : e->kind == K_CLONE ? 5 : 2;
+}
+
+static size_t
+tree_size(size_t lo, size_t hi)
+{
+	size_t i, n = 1;		/* a leaf ends in "allow" */
+
+	if (hi - lo > LEAF)
+		return 1 + tree_size(lo, lo + (hi - lo) / 2) +
+		    tree_size(lo + (hi - lo) / 2, hi);
+	for (i = lo; i < hi; i++)
+		n += ent_size(&ents[i]);
+	return n;
+}
+
+/* One entry: "nr == e->nr" decides here; the accumulator holds nr. */
+static void
+emit_ent(const struct ent *e)
+{
+	JUMP(BPF_JMP | BPF_JEQ | BPF_K, e->nr, 0, ent_size(e) - 1);
+	switch (e->kind) {
+	case K_DENY:
+		RET_ERR(e->err);
+		break;
+	case K_PAIR:
+		/* AF_UNIX and SOCK_STREAM (flags above the type) only */
+		STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0));
+		JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 4);
+		STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1));
+		STMT(BPF_ALU | BPF_AND | BPF_K, 0xf);
+		JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCK_STREAM, 0, 1);
+		RET_ALLOW();
+		RET_ERR(EACCES);
+		break;
+	case K_CLONE:
+		/* a fork, not a new namespace */
+		STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0));
+		JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NS, 0, 1);
+		RET_ERR(EPERM);
+		RET_ALLOW();
+		break;
+	}
+}
+
+static int
+emit_tree(size_t lo, size_t hi)
+{
+	size_t i, mid, left;
+
+	if (hi - lo <= LEAF) {
+		for (i = lo; i < hi; i++)
+			emit_ent(&ents[i]);
+		RET_ALLOW();
+		return 0;
+	}
+	mid = lo + (hi - lo) / 2;
+	if ((left = tree_size(lo, mid)) > JMAX)
+		return -1;
+	/* nr >= ents[mid]: over the left half */
+	JUMP(BPF_JMP | BPF_JGE | BPF_K, ents[mid].nr, (unsigned char)left, 0);
+	if (emit_tree(lo, mid) == -1)
+		return -1;
+	return emit_tree(mid, hi);
+}
 #endif
 
 int
 sysfilter_build(void)
 {
 #ifdef FILTER_ARCH
-	size_t n = 0, i;
-
-#define STMT(c, k)		prog[n++] = (struct sock_filter) \
-	BPF_STMT(c, k)
-#define JUMP(c, k, t, f)	prog[n++] = (struct sock_filter) \
-	BPF_JUMP(c, k, t, f)
-#define RET_ERR(e)	STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (e))
-#define RET_ALLOW()	STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+	size_t i;
 
 	if (fprog.filter != NULL)
 		return 0;
+	for (i = 0; i < NDENY; i++)
+		ents[nents++] = (struct ent){ (unsigned)deny[i].nr, K_DENY,
+		    deny[i].err };
+	ents[nents++] = (struct ent){ SYS_socketpair, K_PAIR, EACCES };
+	ents[nents++] = (struct ent){ SYS_clone, K_CLONE, EPERM };
+#ifdef SYS_clone3
+	/* Its flags are out of reach: libc falls back to clone(2). */
+	ents[nents++] = (struct ent){ SYS_clone3, K_DENY, ENOSYS };
+#endif
+	qsort(ents, nents, sizeof(ents[0]), cmpent);
+
 	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
 	JUMP(BPF_JMP | BPF_JEQ | BPF_K, FILTER_ARCH, 1, 0);
 	RET_ERR(EACCES);				/* MUST 3 */
@@ -167,38 +239,13 @@ sysfilter_build(void)
 	JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_BIT, 0, 1);
 	RET_ERR(EACCES);
 #endif
-	for (i = 0; i < NDENY; i++) {
-		JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)deny[i].nr, 0, 1);
-		RET_ERR(deny[i].err);
+	if (emit_tree(0, nents) == -1 || nprog > MAXPROG) {
+		nprog = nents = 0;
+		return -1;
 	}
-	/* socketpair: AF_UNIX and SOCK_STREAM (flags above the type) only */
-	JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socketpair, 0, 7);
-	STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0));
-	JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 4);
-	STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1));
-	STMT(BPF_ALU | BPF_AND | BPF_K, 0xf);
-	JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCK_STREAM, 0, 1);
-	RET_ALLOW();
-	RET_ERR(EACCES);
-	/* clone: a fork, not a new namespace */
-	JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 4);
-	STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0));
-	JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NS, 0, 1);
-	RET_ERR(EPERM);
-	RET_ALLOW();
-#ifdef SYS_clone3
-	/* Its flags are out of reach: libc falls back to clone(2). */
-	JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1);
-	RET_ERR(ENOSYS);
-#endif
-	RET_ALLOW();
-	fprog.len = (unsigned short)n;
+	fprog.len = (unsigned short)nprog;
 	fprog.filter = prog;
 	return 0;
-#undef STMT
-#undef JUMP
-#undef RET_ERR
-#undef RET_ALLOW
 #else
 	return -1;
 #endif
@@ -212,6 +259,16 @@ sysfilter_install(void)
 		errno = EINVAL;
 		return -1;
 	}
+	/*
+	 * SPEC_ALLOW: no forced speculative-store-bypass mitigation.  It
+	 * guards a sandbox's own secrets from code it runs (a JIT); rsync
+	 * runs none, and the mitigation slows every instruction it runs.
+	 */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+	    SECCOMP_FILTER_FLAG_SPEC_ALLOW, &fprog) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0);
 #else
 	errno = ENOSYS;

@@ -35,6 +35,7 @@
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
@@ -97,6 +98,7 @@ static struct param {
 } p;
 
 static int sender;			/* argv has --sender (a pull) */
+static int logfile;			/* argv has --log-file=: a log to write */
 static char libdir[PATH_MAX];		/* dir of our ELF interpreter */
 
 /* ---- output -------------------------------------------------------- */
@@ -849,7 +851,7 @@ inside_special(void)
  * Root only: what a root rsync could do to the whole system.  Each try
  * that changes anything runs in a child, or sets what is already set;
  * a call that reached the kernel and found nothing to do counts as
- * ALLOWED (ENOENT from delete_module, ENOKEY from keyctl).
+ * ALLOWED (EINVAL from umount2, ENOKEY from keyctl).
  */
 static int
 in_child(int (*fn)(void))
@@ -898,10 +900,12 @@ system_wide(void)
 	if (gethostname(host, sizeof(host)) == 0)
 		attempt("sethostname-same", sethostname(host, strlen(host))
 		    == -1 ? errno : 0);
-	r = syscall(SYS_delete_module, "rsguard_no_such_module", O_NONBLOCK);
-	/* ENOSYS: a kernel without modules; it was not refused either */
-	attempt("delete-module", r == -1 && errno != ENOENT &&
-	    errno != ENOSYS ? errno : 0);
+	/*
+	 * DIR is not a mount point: EINVAL once past the permission check
+	 * (the lookup comes first, so the path must exist).
+	 */
+	attempt("umount-notmounted", umount2(p.dir, 0) == -1 &&
+	    errno != EINVAL ? errno : 0);
 	r = syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */,
 	    -2 /* KEY_SPEC_PROCESS_KEYRING */, 0);
 	attempt("keyctl", r == -1 && errno != ENOKEY ? errno : 0);
@@ -969,7 +973,8 @@ needs(void)
 	/* only what exists here (stat is not restricted) */
 	if (stat("/etc/ld.so.cache", &st) == 0)
 		legit("read-ldcache", try_read("/etc/ld.so.cache"));
-	if (stat("/etc/localtime", &st) == 0)
+	/* the time zone of log lines: needed with --log-file only */
+	if (logfile && stat("/etc/localtime", &st) == 0)
 		legit("read-localtime", try_read("/etc/localtime"));
 	if (libdir[0] != '\0') {
 		path(a, libdir, "libc.so.6");
@@ -1161,6 +1166,8 @@ main(int argc, char *argv[])
 	for (i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--sender") == 0)
 			sender = 1;
+		else if (strncmp(argv[i], "--log-file=", 11) == 0)
+			logfile = 1;
 	read_params();
 	if (p.dir[0] == '\0' || p.secret[0] == '\0' || p.outdir[0] == '\0') {
 		fprintf(stderr, "HIJACK error: need dir, secret, outdir\n");

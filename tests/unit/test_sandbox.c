@@ -4,6 +4,7 @@
  * child) that the domain and the seccomp filter really bite.
  */
 #define TEST_MODULE "sandbox"
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -17,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
 
 #include "sandbox.h"
 #include "test.h"
@@ -80,6 +83,33 @@ write_file(const char *path, const char *text, mode_t mode)
 	chmod(path, mode);
 }
 
+/*
+ * The effective capabilities a program started now would have: what
+ * the kernel computes at exec, from the securebits, ambient and
+ * bounding sets (the child cannot exec a probe under the domain).
+ */
+static uint64_t
+caps_after_exec(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	uint64_t amb = 0, bnd = 0;
+	int c;
+
+	if (syscall(SYS_capget, &h, d) == -1)
+		return ~0ULL;
+	for (c = 0; c < 64; c++) {
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0) == 1)
+			amb |= 1ULL << c;
+		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+			bnd |= 1ULL << c;
+	}
+	/* uid 0 gets the bounding set unless SECBIT_NOROOT */
+	if (!(prctl(PR_GET_SECUREBITS, 0, 0, 0, 0) & 1))
+		return bnd;
+	return amb;
+}
+
 /* In a child: enter sb, then report what works (bit per probe). */
 static int
 probe_child(const struct sandbox *sb)
@@ -110,6 +140,9 @@ probe_child(const struct sandbox *sb)
 			r |= 8;
 			close(fd);
 		}
+		/* as root: a capability beyond the five kept, after exec */
+		if (geteuid() == 0 && caps_after_exec() & ~0x1fULL)
+			r |= 16;
 		_exit(r);
 	}
 	if (waitpid(pid, &st, 0) == -1 || !WIFEXITED(st))
@@ -270,7 +303,8 @@ main(void)
 	/* off: the same probes all succeed (the test can fail) */
 	ASSERT_INT_EQ(prep(&sb, SANDBOX_OFF, -1, "/usr/bin/rsync", 0, &es), 0);
 	if (access("/etc/hostname", R_OK) == 0)
-		ASSERT_INT_EQ(probe_child(&sb), 1 | 2 | 4 | 8);
+		ASSERT_INT_EQ(probe_child(&sb), 1 | 2 | 4 | 8 |
+		    (geteuid() == 0 ? 16 : 0));
 	sandbox_free(&sb);
 	/* auto without Landlock still denies sockets (seccomp) */
 	ASSERT_INT_EQ(prep(&sb, SANDBOX_AUTO, 0, "/usr/bin/rsync", 0, &es), 0);
