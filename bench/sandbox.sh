@@ -197,16 +197,16 @@ echo "   rsguard serve's own log through sshd: --sandbox=off ran with ${GOT_OFF:
 rpath() { if [ "$1" = plain ]; then echo "$SRV/$2"; else echo "$2"; fi; }
 
 # run_once VARIANT KIND [extra rsync args] -> elapsed microseconds on stdout
-#   sync: pull tree/ into dst_sync_V/    big: pull big/ into dst_big_V/
-#   push: push up/ into DIR/in/V/
+#   sync: pull tree/ into dst_sync_V/    big: pull big/ into dst_big/
+#   push: push up/ into DIR/in/cur/ (one place for every variant)
 run_once() {
 	local v=$1 kind=$2 t0 t1 rc=0
 	shift 2
 	local src dst
 	case $kind in
 	sync) src=$v:$(rpath "$v" tree/); dst=$T/dst_sync_$v/ ;;
-	big) src=$v:$(rpath "$v" big/); dst=$T/dst_big_$v/ ;;
-	push) src=$T/up/; dst=$v:$(rpath "$v" "in/$v/") ;;
+	big) src=$v:$(rpath "$v" big/); dst=$T/dst_big/ ;;
+	push) src=$T/up/; dst=$v:$(rpath "$v" "in/cur/") ;;
 	esac
 	t0=$(now_us)
 	rsync -a "$@" -e "$RSH" "$src" "$dst" >"$T/out" 2>"$T/err" || rc=$?
@@ -215,7 +215,9 @@ run_once() {
 	echo $((t1 - t0))
 }
 dest() { # dest KIND V -> local path of the destination
-	case $1 in sync) echo "$T/dst_sync_$2" ;; big) echo "$T/dst_big_$2" ;; push) echo "$SRV/in/$2" ;; esac
+	# Copies land in one place whatever the variant: a variant must not
+	# get other blocks, or another directory's allocation, than the next.
+	case $1 in sync) echo "$T/dst_sync_$2" ;; big) echo "$T/dst_big" ;; push) echo "$SRV/in/cur" ;; esac
 }
 srcdir() { case $1 in sync) echo "$SRV/tree" ;; big) echo "$SRV/big" ;; push) echo "$T/up" ;; esac; }
 fresh() { rm -rf "$(dest "$1" "$2")"; mkdir "$(dest "$1" "$2")"; }
@@ -247,15 +249,17 @@ section() {
 			[ "$kind" = sync ] || full_size "$kind" "$v"
 		done
 	done
-	for v in "${VARS[@]}"; do
-		same "$kind" "$v"
-		if [ "$kind" = sync ]; then   # and the timed runs really were no-change runs
+	if [ "$kind" = sync ]; then
+		for v in "${VARS[@]}"; do
+			same "$kind" "$v"
+			# and the timed runs really were no-change runs
 			run_once "$v" sync -i >/dev/null
 			[ ! -s "$T/out" ] || die "$v sync: a no-change run still itemized changes: $(head -n3 "$T/out")"
-		else
-			rm -rf "$(dest "$kind" "$v")"   # disk: one section's copies at a time
-		fi
-	done
+		done
+	else   # one destination for all: the last copy is checked, then freed
+		same "$kind" "$v"
+		rm -rf "$(dest "$kind" "$v")"
+	fi
 	local -A med mn sp
 	for v in plain off on; do
 		med[$v]=""; mn[$v]=""; sp[$v]=""
@@ -305,7 +309,7 @@ echo "-- 1. no-change sync of $NFILES files in $NDIRS dirs (pull, rsync -a), N=$
 [ "$SYNC_N" = 0 ] || section sync "$SYNC_N" "1 no-change sync, $NFILES f"
 echo "-- 2. ${BIG_MB} MiB file pulled into an empty destination (rsync -a), N=$BIG_N interleaved"
 [ "$BIG_N" = 0 ] || section big "$BIG_N" "2 pull ${BIG_MB} MiB, empty dst"
-echo "-- 3. ${BIG_MB} MiB file pushed into an empty DIR/in/V (rsync -a), N=$PUSH_N interleaved"
+echo "-- 3. ${BIG_MB} MiB file pushed into an empty DIR/in/cur (rsync -a), N=$PUSH_N interleaved"
 [ "$PUSH_N" = 0 ] || section push "$PUSH_N" "3 push ${BIG_MB} MiB, empty dst"
 t_end=$(now_us)
 
