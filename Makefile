@@ -30,6 +30,15 @@ HARD	= -O2 -D_FORTIFY_SOURCE=3 -fstack-protector-strong \
 	  -ftrivial-auto-var-init=zero \
 	  $(if $(filter x86_64 i%86,$(shell uname -m)),-fcf-protection,)
 LDH	= -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
+# rsguard itself is linked static-pie: the forced command starts on every
+# connection, and a static start skips the dynamic loader (~0.2 ms here).
+# NSS (getpwuid) still loads libnss_* of the same glibc at run time.
+# "make LDSTATIC=" links it dynamically.
+LDSTATIC ?= -static-pie
+PROGLDFLAGS = $(if $(LDSTATIC),$(LDSTATIC) -Wl$(comma)-z$(comma)relro \
+	  -Wl$(comma)-z$(comma)now -Wl$(comma)-z$(comma)noexecstack,$(LDH)) \
+	  $(LDFLAGS)
+comma	:= ,
 CFLAGS	?= -g
 ALLCFLAGS = -std=c11 -D_GNU_SOURCE -DRSYNC_PATH='"$(RSYNC)"' $(WARN) $(WERROR) \
 	  $(HARD) $(CFLAGS) -MMD -MP
@@ -41,8 +50,15 @@ RECORDER = tests/security/recorder
 
 all: $(PROG)
 
+# (glibc warns that static NSS needs its own libnss_* at run time: known.)
 $(PROG): $(OBJS)
-	$(CC) $(ALLCFLAGS) -o $@ $(OBJS) $(ALLLDFLAGS) $(LIBS)
+	@rm -f $@.ld
+	$(CC) $(ALLCFLAGS) -o $@.tmp $(OBJS) $(PROGLDFLAGS) $(LIBS) 2>$@.ld || \
+	  { cat $@.ld >&2; rm -f $@.ld $@.tmp; exit 1; }
+	@grep -v 'statically linked applications requires at runtime\|: in function' \
+	  $@.ld >&2 || :
+	@rm -f $@.ld
+	mv -f $@.tmp $@
 
 %.o: %.c
 	$(CC) $(ALLCFLAGS) -c -o $@ $<
