@@ -2,6 +2,8 @@
  * test_sandbox.c - the Landlock ruleset serve builds: modes, ABI caps,
  * rights per role, the files granted per request, and (in a forked
  * child) that the domain and the seccomp filter really bite.
+ * MUST 3 (no_new_privs) and MUST 4 (the log) are checked from inside and
+ * outside a real run in tests/sandbox/run.sh.
  */
 #define TEST_MODULE "sandbox"
 #include <sys/prctl.h>
@@ -140,7 +142,7 @@ probe_child(const struct sandbox *sb)
 			r |= 8;
 			close(fd);
 		}
-		/* as root: a capability beyond the five kept, after exec */
+		/* MUST 6, as root: a capability beyond the five kept, after exec */
 		if (geteuid() == 0 && caps_after_exec() & ~0x1fULL)
 			r |= 16;
 		_exit(r);
@@ -213,14 +215,14 @@ main(void)
 		goto out;
 	}
 
-	/* require refuses below the full ABI, whatever the kernel has */
+	/* MUST 1: require refuses below the full ABI, whatever the kernel has */
 	ASSERT_INT_EQ(prep(&sb, SANDBOX_REQUIRE, SANDBOX_FULL_ABI - 1,
 	    "/usr/bin/rsync", 0, &es), -1);
 	ASSERT_TRUE(es != NULL && strstr(es, "ABI 5") != NULL);
 	ASSERT_INT_EQ(sb.ruleset, -1);
 	sandbox_free(&sb);
 
-	/* every ABI the kernel has: rights handled, never FIFO/sock/dev */
+	/* MUST 2: every ABI the kernel has: rights handled, never FIFO/sock/dev */
 	for (abi = 1; abi <= kabi; abi++) {
 		ASSERT_INT_EQ(prep(&sb, SANDBOX_AUTO, abi, "/usr/bin/rsync",
 		    SANDBOX_RECEIVER, &es), 0);
@@ -306,7 +308,7 @@ main(void)
 		ASSERT_INT_EQ(probe_child(&sb), 1 | 2 | 4 | 8 |
 		    (geteuid() == 0 ? 16 : 0));
 	sandbox_free(&sb);
-	/* auto without Landlock still denies sockets (seccomp) */
+	/* MUST 5: auto without Landlock still denies sockets (seccomp) */
 	ASSERT_INT_EQ(prep(&sb, SANDBOX_AUTO, 0, "/usr/bin/rsync", 0, &es), 0);
 	if (sb.seccomp && access("/etc/hostname", R_OK) == 0)
 		ASSERT_INT_EQ(probe_child(&sb), 1 | 2 | 8);
