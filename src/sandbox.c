@@ -476,6 +476,18 @@ sandbox_prepare(struct sandbox *sb, int rootfd, const char *dir,
 		*errstr = msg;
 		return -1;
 	}
+	/*
+	 * ABI 1 (Linux 5.13-5.18) has no "refer": every rename or link
+	 * across directories fails with EXDEV, and a receiving rsync makes
+	 * them (--backup-dir, --partial-dir, --delay-updates, --temp-dir,
+	 * -H); its copy fallback fails too.  A receiver gets no domain
+	 * there (the filter and the capability cut stay), and says why.
+	 */
+	if (sb->abi < 2 && (what & SANDBOX_RECEIVER)) {
+		set_none(sb, "none (Landlock ABI 1 cannot let a receiving "
+		    "rsync rename across directories)");
+		return 0;
+	}
 	sb->fs = fs_by_abi[sb->abi < NABI ? sb->abi : NABI - 1];
 	sb->net = sb->abi >= 4 ? NET_BIND_TCP | NET_CONNECT_TCP : 0;
 	sb->scoped = sb->abi >= 6 ? SCOPE_ABSTRACT_UNIX | SCOPE_SIGNAL : 0;
