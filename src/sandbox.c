@@ -145,6 +145,8 @@ static const struct sys_path {
 } sys_paths[] = {
 	{ "/etc/ld.so.cache",	FS_READ_FILE, 0, "loader cache" },
 	{ "/etc/ld.so.preload",	FS_READ_FILE, 0, "loader preload list" },
+	/* in the loader's default path (ld.so.conf.d): a local rsync's libs */
+	{ "/usr/local/lib",	FS_READ_FILE, 0, "local shared libraries" },
 	{ "/usr/lib/ssl/openssl.cnf", FS_READ_FILE, 0, "libcrypto config" },
 	{ "/etc/localtime",	FS_READ_FILE, SANDBOX_LOG_FILE,
 	    "time zone of log lines" },
