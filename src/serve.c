@@ -564,6 +564,11 @@ serve_main(int argc, char **argv)
 		    sizeof(cmd_for_log));
 	r = cmdline_classify(cmd, &rest, &es);
 	if (r == CMD_TRUE) {
+		/* A key that cannot run rsync must not pass the probe. */
+		if (o.sb.mode == SANDBOX_REQUIRE &&
+		    sandbox_prepare(&o.sb, c.rootfd, p->dir, o.rsync, 0,
+		    &es) == -1)
+			refuse("%s", es);
 		log_msg(LOG_INFO, "connectivity probe (true) accepted");
 		exit(0);
 	}

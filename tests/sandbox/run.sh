@@ -534,6 +534,9 @@ suite() {
 	# 6. refusals: nothing runs
 	refused "require, ABI 5" "sandbox required" --sandbox=require --landlock-abi=5
 	refused "require, ABI 0" "sandbox required" --sandbox=require --landlock-abi=0
+	# the connectivity probe fails too, so "rsguard check" says so
+	CMD=true refused "true probe, require, ABI 5" "sandbox required" \
+	    --sandbox=require --landlock-abi=5
 	refused "--explain require, ABI 5" "sandbox required" --explain \
 	    --sandbox=require --landlock-abi=5
 	refused "--sandbox=bogus" "--sandbox" --sandbox=bogus
