@@ -20,16 +20,15 @@
  *  6. MUST leave a root rsync no capability but KEEP_CAPS.
  */
 #include <sys/prctl.h>
-
-#include <linux/capability.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 
+#include <linux/capability.h>
+
 #include <elf.h>
 #include <errno.h>
-#include <stddef.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
