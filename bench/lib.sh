@@ -23,3 +23,39 @@ PidFile none
 LogLevel ERROR
 EOF
 }
+
+# bench_ssh_config DIR SSHD USER CIPHER VARIANT...: an ssh client config
+# with one "Host VARIANT" per key DIR/k_VARIANT, reaching a private
+# "sshd -i" (DIR/sshd_config) through ProxyCommand, its host key pinned
+# (DIR/known_hosts, written here, alias "bench").  CIPHER may be empty.
+bench_ssh_config() {
+	local T=$1 sshd=$2 user=$3 cipher=$4 v
+	shift 4
+	echo "bench $(cut -d' ' -f1,2 "$T/hostkey.pub")" >"$T/known_hosts"
+	for v in "$@"; do printf 'Host %s\n  IdentityFile %s\n' "$v" "$T/k_$v"; done
+	cat <<EOC
+Host *
+  User $user
+  HostKeyAlias bench
+  ProxyCommand $sshd -i -f $T/sshd_config -E $T/sshd.log
+${cipher:+  Ciphers $cipher
+}  IdentitiesOnly yes
+  BatchMode yes
+  StrictHostKeyChecking yes
+  UserKnownHostsFile $T/known_hosts
+  GlobalKnownHostsFile /dev/null
+  ControlMaster no
+  ControlPath none
+  Compression no
+  LogLevel ERROR
+EOC
+}
+
+# bench_privsep_dir: sshd's privilege separation dir, normally made by its
+# service unit (only root can, and only root needs it).
+bench_privsep_dir() {
+	if [ ! -d /run/sshd ] && [ "$(id -u)" = 0 ]; then
+		mkdir -p -m 0755 /run/sshd
+		echo "   (created /run/sshd, sshd's privilege separation directory)"
+	fi
+}

@@ -81,10 +81,7 @@ chmod 600 "$T/authorized_keys"
 echo "localhost $(cut -d' ' -f1,2 "$T/hostkey.pub")" >"$T/known_hosts"
 PROXY="$SSHD -i -f $T/sshd_config -E $T/sshd.log"
 
-if [ ! -d /run/sshd ] && [ "$(id -u)" = 0 ]; then
-	mkdir -m 0755 /run/sshd
-	echo "   (created /run/sshd, sshd's privilege separation directory)"
-fi
+bench_privsep_dir
 
 # Hand-written: what a user's cron script runs (user's ssh config applies).
 HAND_SSH=(ssh -i "$T/k_hand" -o "ProxyCommand=$PROXY" -o "UserKnownHostsFile=$T/known_hosts" -o BatchMode=yes)

@@ -105,30 +105,11 @@ for v in plain rrsync rsguard; do ssh-keygen -q -t ed25519 -N '' -C "bench-$v" -
 	printf 'command="%s serve --log=none -ro %s" %s\n' "$RSGUARD" "$DIR" "$(cat "$T/k_rsguard.pub")"
 } >"$T/authorized_keys"
 { echo "ListenAddress 127.0.0.1"; bench_sshd_config "$T"; } >"$T/sshd_config"
-{
-	for v in plain rrsync rsguard; do printf 'Host %s\n  IdentityFile %s\n' "$v" "$T/k_$v"; done
-	cat <<EOF
-Host *
-  User $ME
-  ProxyCommand $SSHD -i -f $T/sshd_config -E $T/sshd.log
-  IdentitiesOnly yes
-  BatchMode yes
-  StrictHostKeyChecking no
-  UserKnownHostsFile /dev/null
-  GlobalKnownHostsFile /dev/null
-  ControlMaster no
-  ControlPath none
-  Compression no
-  LogLevel ERROR
-EOF
-} >"$T/ssh_config"
+bench_ssh_config "$T" "$SSHD" "$ME" "" plain rrsync rsguard >"$T/ssh_config"
 RSH="ssh -F $T/ssh_config"
 
 SSH_OK=1
-if [ ! -d /run/sshd ] && [ "$(id -u)" = 0 ]; then
-	mkdir -p -m 0755 /run/sshd   # sshd's privsep dir (normally made by the service unit)
-	echo "   (created /run/sshd, sshd's privilege separation directory)"
-fi
+bench_privsep_dir
 if ! out=$(ssh -F "$T/ssh_config" plain echo ok 2>&1) || [ "$out" != ok ]; then
 	SSH_OK=0
 	echo "   sshd -i login failed; skipping sections 2 and 3: $out $(cat "$T/sshd.log" 2>/dev/null)"

@@ -145,32 +145,11 @@ declare -A FORCED=(
 } >"$T/authorized_keys"
 chmod 600 "$T/authorized_keys"
 bench_sshd_config "$T" >"$T/sshd_config"
-{
-	for v in plain off on offlog onlog; do printf 'Host %s\n  IdentityFile %s\n' "$v" "$T/k_$v"; done
-	cat <<EOF
-Host *
-  User $ME
-  HostKeyAlias bench
-  ProxyCommand $SSHD -i -f $T/sshd_config -E $T/sshd.log
-  Ciphers $CIPHER
-  IdentitiesOnly yes
-  BatchMode yes
-  StrictHostKeyChecking yes
-  UserKnownHostsFile $T/known_hosts
-  GlobalKnownHostsFile /dev/null
-  ControlMaster no
-  ControlPath none
-  Compression no
-  LogLevel ERROR
-EOF
-} >"$T/ssh_config"
-echo "bench $(cut -d' ' -f1,2 "$T/hostkey.pub")" >"$T/known_hosts"
+bench_ssh_config "$T" "$SSHD" "$ME" "$CIPHER" plain off on offlog onlog \
+    >"$T/ssh_config"
 RSH="ssh -F $T/ssh_config"
 
-if [ ! -d /run/sshd ] && [ "$(id -u)" = 0 ]; then
-	mkdir -m 0755 /run/sshd
-	echo "   (created /run/sshd, sshd's privilege separation directory)"
-fi
+bench_privsep_dir
 if ! out=$(ssh -F "$T/ssh_config" plain echo ok 2>&1 </dev/null) || [ "$out" != ok ]; then
 	echo "   sshd -i login failed; sandbox benchmark SKIPPED: $out $(cat "$T/sshd.log" 2>/dev/null)"
 	exit 0
