@@ -546,9 +546,11 @@ echo "inside race" > "$ROOT/race.d/sub/x.txt"
 mkdir -p "$OUT/racedir/sub"; echo "$SECRET" > "$OUT/racedir/sub/x.txt"
 ln -s ../outside/racedir "$ROOT/race.l"
 mv -T "$ROOT/race.d" "$ROOT/race"
+# The flipper: rename-based swaps of ROOT/race between a dir and a symlink
+# out, until $SCR/stop appears (or MAXFLIPS rounds).
 FLIPS='
 	i=0
-	while [ $i -lt 400000 ] && [ ! -e "$SCR/stop" ]; do
+	while [ $i -lt "$MAXFLIPS" ] && [ ! -e "$SCR/stop" ]; do
 		mv -T "$ROOT/race" "$ROOT/race.d" 2>/dev/null
 		mv -T "$ROOT/race.l" "$ROOT/race" 2>/dev/null
 		mv -T "$ROOT/race" "$ROOT/race.l" 2>/dev/null
@@ -558,7 +560,7 @@ FLIPS='
 # C1: rsguard alone (--dry-run), ~3s: fast, so it hits the flip window often;
 # every accepted sender argv must still be /proc/self/fd/P/LEAF (or a pinned
 # dir with its trailing slash) -- nothing for rsync to re-resolve.
-ROOT=$ROOT SCR=$SCR bash -c "$FLIPS" & FLIPPER_PID=$!
+ROOT=$ROOT SCR=$SCR MAXFLIPS=400000 bash -c "$FLIPS" & FLIPPER_PID=$!
 start=$SECONDS; runs=0; bad=0; badmsg=; acc=0
 while [ $((SECONDS - start)) -lt 3 ] && [ $runs -lt 5000 ]; do
 	case $((runs % 3)) in
@@ -589,17 +591,7 @@ else
 fi
 
 # C2: through the real rsync, ~8s: no outside content may ever arrive.
-(	# flipper: rename-based swaps of ROOT/race between a dir and a symlink out
-	i=0
-	while [ $i -lt 200000 ] && [ ! -e "$SCR/stop" ]; do
-		mv -T "$ROOT/race" "$ROOT/race.d" 2>/dev/null
-		mv -T "$ROOT/race.l" "$ROOT/race" 2>/dev/null
-		mv -T "$ROOT/race" "$ROOT/race.l" 2>/dev/null
-		mv -T "$ROOT/race.d" "$ROOT/race" 2>/dev/null
-		i=$((i+1))
-	done
-) &
-FLIPPER_PID=$!
+ROOT=$ROOT SCR=$SCR MAXFLIPS=200000 bash -c "$FLIPS" & FLIPPER_PID=$!
 start=$SECONDS; pulls=0; leaks=0; accepted=0; leakmsg=
 while [ $((SECONDS - start)) -lt 8 ] && [ $pulls -lt 400 ]; do
 	d=$L/race/$pulls; mkdir -p "$d"
