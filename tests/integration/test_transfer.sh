@@ -245,9 +245,43 @@ t_option_dir_is_root() {
 	[ "$(cat "$S/srv/sub/f")" = v2 ] || { fail "sub/f wrong"; return 1; }
 }
 
+# What the accepted command needs reaches the sandbox (serve's
+# prepare_sandbox): a sender may write its --log-file and remove its
+# sources with --remove-source-files, and --iconv finds its converters.
+t_sandbox_pull_log_file() {
+	setup_rw
+	cp -a "$S/src" "$S/srv/dst"
+	rs -a -M--log-file=pull.log "$IT_HOST:dst/" "$S/out/" ||
+		{ fail "exit $?"; return 1; }
+	same_tree "$S/src" "$S/out" || return 1
+	! grep -q "failed to open log-file" "$LAST_ERR" ||
+		{ fail "log refused: $(head -2 "$LAST_ERR")"; return 1; }
+	grep -q "total size" "$S/srv/pull.log" 2>/dev/null ||
+		{ fail "no log written in DIR"; return 1; }
+}
+
+t_sandbox_pull_remove_source_files() {
+	setup_rw
+	cp -a "$S/src" "$S/srv/dst"
+	rs -a --remove-source-files "$IT_HOST:dst/" "$S/out/" ||
+		{ fail "exit $?"; return 1; }
+	same_tree "$S/src" "$S/out" || return 1
+	[ -z "$(find "$S/srv/dst" ! -type d ! -type l)" ] ||
+		{ fail "sources left: $(find "$S/srv/dst" -type f | head -3)"; return 1; }
+}
+
+t_sandbox_pull_iconv() {
+	setup_rw
+	cp -a "$S/src" "$S/srv/dst"
+	rs -a --iconv=utf8,latin1 "$IT_HOST:dst/" "$S/out/" ||
+		{ fail "exit $?: $(head -2 "$LAST_ERR")"; return 1; }
+	same_tree "$S/src" "$S/out" || return 1
+}
+
 run_tests t_push_missing_parent t_option_dir_is_root t_push_pull_a t_avz_delete t_partial_dir_pull t_partial_dir_push \
 	t_link_dest_existing t_link_dest_missing t_backup_dir t_backup_dir_nested \
 	t_temp_dir_existing t_temp_dir_missing t_relative_dot_pull \
 	t_files_from_pull t_files_from_push t_fifo_pull_no_hang \
 	t_dangling_symlink_pull t_pull_single_file t_push_single_file_existing \
-	t_push_single_file_new
+	t_push_single_file_new t_sandbox_pull_log_file \
+	t_sandbox_pull_remove_source_files t_sandbox_pull_iconv
