@@ -91,7 +91,6 @@ long_needs(const char *name)
 	static const struct { const char *name; int need; } tab[] = {
 		{ "group",		REQ_NEED_GROUPS },
 		{ "groupmap",		REQ_NEED_GROUPS },
-		{ "iconv",		REQ_NEED_ICONV },
 		{ "log-file",		REQ_LOG_FILE },
 		{ "numeric-ids",	REQ_NUMERIC_IDS },
 		{ "owner",		REQ_NEED_USERS },

@@ -51,7 +51,6 @@ void	 request_free(struct request *);
 #define REQ_NEED_USERS	0x01	/* maps owners by name (-o, --usermap) */
 #define REQ_NEED_GROUPS	0x02	/* maps groups by name (-g, --groupmap) */
 #define REQ_NUMERIC_IDS	0x04	/* --numeric-ids: no name lookups */
-#define REQ_NEED_ICONV	0x08	/* --iconv: charset conversion modules */
 #define REQ_REMOVE_SRC	0x10	/* --remove-source-files (a sender) */
 #define REQ_LOG_FILE	0x20	/* --log-file: rsync writes a log in DIR */
 

@@ -132,7 +132,8 @@ static const struct {
 
 /*
  * The system files rsync reads, found with strace -f on rsync 3.5 as a
- * server (pull, push, -o -g, --iconv).  Each is opened following links,
+ * server (pull, push, -o -g, --iconv, --log-file).  --iconv needs only
+ * the gconv modules in the library dir: with no LANG, no locale is read.  Each is opened following links,
  * so the rule lands on the real file (openssl.cnf -> /etc/ssl/...).
  * Missing ones are skipped: nothing to read there.
  */
@@ -157,7 +158,6 @@ static const struct sys_path {
 	    "name service switch" },
 	{ "/etc/passwd",	FS_READ_FILE, SANDBOX_USERS, "owner names" },
 	{ "/etc/group",		FS_READ_FILE, SANDBOX_GROUPS, "group names" },
-	{ "/usr/lib/locale",	FS_READ_FILE, SANDBOX_ICONV, "locales" },
 };
 
 /*

@@ -48,7 +48,6 @@ struct sandbox {
 #define SANDBOX_RECEIVER	0x01	/* writes DIR (a push) */
 #define SANDBOX_USERS		0x02	/* reads the user database */
 #define SANDBOX_GROUPS		0x04	/* reads the group database */
-#define SANDBOX_ICONV		0x08	/* converts charsets */
 #define SANDBOX_REMOVE_SRC	0x10	/* a sender that removes its files */
 #define SANDBOX_LOG_FILE	0x20	/* a sender that writes a log file */
 

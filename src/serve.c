@@ -291,8 +291,6 @@ prepare_sandbox(struct serve_opts *o, const struct confine *c,
 		if (req->needs & REQ_NEED_GROUPS)
 			what |= SANDBOX_GROUPS;
 	}
-	if (req->needs & REQ_NEED_ICONV)
-		what |= SANDBOX_ICONV;
 	if (req->needs & REQ_REMOVE_SRC)
 		what |= SANDBOX_REMOVE_SRC;
 	if (req->needs & REQ_LOG_FILE)

@@ -427,7 +427,8 @@ test_needs(void)
 		    REQ_NEED_GROUPS | REQ_NUMERIC_IDS },
 		{ "--sender -vl --usermap=*:nobody . a", REQ_NEED_USERS },
 		{ "--sender -vl --groupmap=*:nogroup . a", REQ_NEED_GROUPS },
-		{ "--sender -vl --iconv=utf8 . a", REQ_NEED_ICONV },
+		/* gconv is in the library dir: --iconv needs nothing more */
+		{ "--sender -vl --iconv=utf8 . a", 0 },
 		{ "--sender -vl --remove-source-files . a", REQ_REMOVE_SRC },
 		{ "--sender -vl --log-file=x.log . a", REQ_LOG_FILE },
 		{ "-vl --log-file x.log . a", REQ_LOG_FILE },
