@@ -50,7 +50,9 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <linux/filter.h>
 #include <linux/io_uring.h>
+#include <linux/seccomp.h>
 
 #include <dirent.h>
 #include <sched.h>
@@ -1061,6 +1063,31 @@ helper(int argc, char *argv[])
 	int s, port, e;
 	char c;
 
+	/*
+	 * --deny-landlock PROG ARGS: run PROG where landlock_restrict_self
+	 * fails (EPERM), as under a service manager's syscall filter, to
+	 * show that serve's child then refuses to exec rsync.
+	 */
+	if (strcmp(argv[1], "--deny-landlock") == 0 && argc >= 3) {
+		struct sock_filter f[] = {
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			    offsetof(struct seccomp_data, nr)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+			    SYS_landlock_restrict_self, 0, 1),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		};
+		struct sock_fprog fp = { sizeof(f) / sizeof(f[0]), f };
+
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp) == -1) {
+			perror("hijack: seccomp");
+			return 1;
+		}
+		execv(argv[2], argv + 2);
+		perror("hijack: exec");
+		return 127;
+	}
 	die_with_parent(getppid());
 	if (strcmp(argv[1], "--free-port") == 0) {
 		if ((s = tcp_listener(&port)) == -1) {

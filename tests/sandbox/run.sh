@@ -400,8 +400,9 @@ refused() {
 	local name=$1 sub=$2; shift 2
 	local before after rc probs=() err=$SCR/logs/refused.err
 	before=$(snap)
+	# shellcheck disable=SC2086 # WRAP: a command prefix, split on purpose
 	params | SSH_ORIGINAL_COMMAND=${CMD:-rsync --server -vlr . .} \
-	    timeout -k 2 20 "$RSGUARD" serve --log=none "$@" --rsync="$HIJACK" \
+	    timeout -k 2 20 ${WRAP:-} "$RSGUARD" serve --log=none "$@" --rsync="$HIJACK" \
 	    "$DIR" >"$SCR/logs/refused.out" 2>"$err"
 	rc=$?
 	after=$(snap)
@@ -534,6 +535,9 @@ suite() {
 	# 6. refusals: nothing runs
 	refused "require, ABI 5" "sandbox required" --sandbox=require --landlock-abi=5
 	refused "require, ABI 0" "sandbox required" --sandbox=require --landlock-abi=0
+	# the child cannot enter the domain (a filter denies it): no exec
+	WRAP="$HIJACK --deny-landlock" refused "landlock_restrict_self fails" \
+	    "cannot enter the sandbox" --sandbox=auto
 	# the connectivity probe fails too, so "rsguard check" says so
 	CMD=true refused "true probe, require, ABI 5" "sandbox required" \
 	    --sandbox=require --landlock-abi=5
