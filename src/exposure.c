@@ -140,7 +140,7 @@ static int
 add_path_dirs(struct exposure_list *l, const char *pathenv, const char *word,
     const char *home, int *found, const char **errstr)
 {
-	char dir[PATH_MAX], cand[PATH_MAX];
+	char dir[PATH_MAX], rel[PATH_MAX], cand[PATH_MAX];
 	const char *p = pathenv, *e;
 	size_t n;
 	int r;
@@ -153,10 +153,12 @@ add_path_dirs(struct exposure_list *l, const char *pathenv, const char *word,
 			*errstr = "a PATH directory is too long";
 			return -1;
 		}
-		memcpy(dir, p, n);
-		dir[n] = '\0';
-		if (dir[0] != '/' && join(dir, sizeof(dir), home ? home : "/",
-		    n ? dir : ".") == -1) {
+		memcpy(rel, p, n);
+		rel[n] = '\0';
+		if (rel[0] == '/')
+			memcpy(dir, rel, n + 1);
+		else if (join(dir, sizeof(dir), home ? home : "/",
+		    n ? rel : ".") == -1) {
 			*errstr = "a PATH directory is too long";
 			return -1;
 		}
