@@ -103,6 +103,7 @@ serve_usage(int status)
 "  --rsync=PATH    the rsync to run (default %s)\n"
 "  --log=WHERE     syslog (default), none, or an absolute FILE path\n"
 "  --allow-home    serve a writable DIR that holds ~/.ssh or shell rc files\n"
+"                  (never one that holds a program a connection runs)\n"
 "  --dry-run, --explain\n"
 "                  print the decision, the rsync argv and the sandbox\n"
 "                  rules; run nothing\n"
