@@ -13,6 +13,8 @@
  *     directory, fsync, rename, fsync of the directory; mode 0600, owner
  *     kept; other lines byte for byte; one line per key; a second run
  *     changes nothing.
+ *  4. MUST NOT print or install a line whose serve would refuse its
+ *     writable DIR for what it holds (exposure.c: the same check).
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -31,6 +33,7 @@
 
 #include "authkeys.h"
 #include "commands.h"
+#include "exposure.h"
 #include "shword.h"
 #include "util.h"
 
@@ -309,6 +312,46 @@ install(const char *file, int is_default, const struct ak_line *key,
 	free(dir);
 }
 
+/* MUST 4: serve's check of a writable DIR, before anything is printed. */
+static void
+check_exposure(const char *exe, const char *rdir, const char *file)
+{
+	struct exposure_ctx ctx;
+	struct exposure_list l;
+	struct passwd *pw;
+	const char *es = NULL;
+	char cwd[PATH_MAX], *abs = NULL;
+	size_t w = 0;
+	int r;
+
+	if (file != NULL && file[0] != '/') {
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			err(1, "getcwd");
+		file = abs = xasprintf("%s/%s", cwd, file);
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.word = exe;
+	ctx.self = exe;
+	ctx.rsync = RSYNC_PATH;
+	if ((pw = getpwuid(geteuid())) != NULL) {
+		ctx.shell = pw->pw_shell;
+		ctx.home = pw->pw_dir;
+	}
+	ctx.keys = file;
+	exposure_init(&l);
+	if (exposure_collect(&l, &ctx, &es) == -1 || (r = exposure_find(&l,
+	    rdir, EXPOSURE_RUN | EXPOSURE_HOME, &w, &es)) == -1)
+		errx(1, "cannot check what DIR %s holds: %s%s%s", rdir, es,
+		    w < l.n ? ": " : "", w < l.n ? l.v[w].path : "");
+	if (r == 1)
+		errx(1, "DIR %s is writable and holds %s (%s): a client could "
+		    "replace it and take the key over; serve would refuse "
+		    "this line (use -ro, or a DIR apart from it)", rdir,
+		    l.v[w].path, l.v[w].what);
+	exposure_free(&l);
+	free(abs);
+}
+
 /* Append " PREFIX WORD" to *cmd, shell-quoting WORD if asked. */
 static void
 add_word(char **cmd, const char *prefix, const char *word, int quote)
@@ -416,6 +459,15 @@ authorize_main(int argc, char **argv)
 		errx(1, "DIR %s is not a directory", dirarg);
 	if (has_ctl(rdir) || has_ctl(exe))
 		errx(1, "control character in a path");
+	if (!modes[0]) {
+		char *ak = NULL;
+
+		if (doinstall && file == NULL && (pw = getpwuid(geteuid())) !=
+		    NULL)
+			ak = xasprintf("%s/.ssh/authorized_keys", pw->pw_dir);
+		check_exposure(exe, rdir, file != NULL ? file : ak);
+		free(ak);
+	}
 
 	/* MUST 1: each word shell-quoted, the whole then sshd-quoted */
 	cmd = shword_quote(exe);

@@ -25,6 +25,7 @@
 
 #include "authkeys.h"
 #include "commands.h"
+#include "exposure.h"
 #include "shword.h"
 #include "util.h"
 
@@ -51,7 +52,8 @@ static const struct check {
 	{ "RSG008", ERR,  "command= program missing or not executable" },
 	{ "RSG009", ERR,  "rrsync/rsguard serve DIR missing or not a "
 	    "directory" },
-	{ "RSG010", ERR,  "writable DIR contains ~/.ssh" },
+	{ "RSG010", ERR,  "writable DIR holds ~/.ssh, a start-up file or "
+	    "something the connection runs" },
 	{ "RSG011", WARN, "duplicate key; sshd uses the first line" },
 	{ "RSG012", WARN, "environment= option" },
 	{ "RSG013", ERR,  "StrictModes: sshd would ignore this file" },
@@ -264,23 +266,47 @@ find_prog(const char *w, char *out, size_t outsz)
 	return found;
 }
 
-/* Is b (a real path) equal to a or beneath it? */
-static int
-beneath(const char *a, const char *b)
+/* RSG010: serve's own check of a writable DIR (exposure.c). */
+static void
+check_exposure(const char *file, size_t ln, const char *word,
+    const char *rsync, const char *rdir)
 {
-	size_t n = strlen(a);
+	struct exposure_ctx ctx;
+	struct exposure_list l;
+	const char *es = NULL;
+	char cwd[PATH_MAX], *keys = NULL;
+	size_t w = 0;
+	int r;
 
-	if (strcmp(a, "/") == 0)
-		return 1;
-	return strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '/');
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.word = word;
+	ctx.rsync = rsync != NULL ? rsync : RSYNC_PATH;
+	ctx.shell = pw->pw_shell;
+	ctx.home = home;
+	if (file[0] == '/')
+		ctx.keys = file;
+	else if (getcwd(cwd, sizeof(cwd)) != NULL)
+		ctx.keys = keys = xasprintf("%s/%s", cwd, file);
+	exposure_init(&l);
+	if (exposure_collect(&l, &ctx, &es) == -1 || (r = exposure_find(&l,
+	    rdir, EXPOSURE_RUN | EXPOSURE_HOME, &w, &es)) == -1)
+		REPORT(file, ln, 10, "cannot check what writable DIR %.300s "
+		    "holds: %s%s%.300s", rdir, es, w < l.n ? ": " : "",
+		    w < l.n ? l.v[w].path : "");
+	else if (r == 1)
+		REPORT(file, ln, 10, "DIR %.300s is writable (no -ro) and "
+		    "holds %.300s (%s): a client could replace it and take "
+		    "the key over", rdir, l.v[w].path, l.v[w].what);
+	exposure_free(&l);
+	free(keys);
 }
 
 static void
 check_command(const char *file, size_t ln, const char *cmd)
 {
 	struct strvec w = { NULL, 0, 0 };
-	char prog[PATH_MAX], rdir[PATH_MAX], ssh[PATH_MAX + 8], *d;
-	const char *e, *base, *dir = NULL;
+	char prog[PATH_MAX], rdir[PATH_MAX], *d;
+	const char *e, *base, *dir = NULL, *rsync = NULL;
 	struct stat st;
 	size_t i, first = 0;
 	int ro = 0;
@@ -310,6 +336,8 @@ check_command(const char *file, size_t ln, const char *cmd)
 	for (i = first; i < w.n; i++) {
 		if (strcmp(w.v[i], "-ro") == 0)
 			ro = 1;
+		else if (strncmp(w.v[i], "--rsync=", 8) == 0)
+			rsync = w.v[i] + 8;
 		else if (first == 2 && strcmp(w.v[i], "--sandbox=off") == 0)
 			REPORT(file, ln, 16, "rsguard serve --sandbox=off: a "
 			    "hijacked rsync could reach all this user can");
@@ -329,11 +357,8 @@ check_command(const char *file, size_t ln, const char *cmd)
 		goto out;
 	}
 	free(d);
-	snprintf(ssh, sizeof(ssh), "%s/.ssh", home);
-	if (!ro && beneath(rdir, ssh))
-		REPORT(file, ln, 10, "DIR %.300s is writable (no -ro) and "
-		    "holds %s: a client could replace authorized_keys", rdir,
-		    ssh);
+	if (!ro)
+		check_exposure(file, ln, w.v[0], rsync, rdir);
  out:
 	strvec_free(&w);
 }

@@ -55,6 +55,7 @@ main(int argc, char **argv)
 	const char *base;
 	size_t i;
 
+	util_argv0 = argv[0];
 	base = argv[0] ? strrchr(argv[0], '/') : NULL;
 	base = base ? base + 1 : argv[0] ? argv[0] : "rsguard";
 	/* An existing command="rrsync ..." line keeps working. */

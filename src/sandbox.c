@@ -273,10 +273,11 @@ add_path(struct sandbox *sb, const char *path, uint64_t access,
 /*
  * The start of the file open at fd: its ELF interpreter (PT_INTERP) into
  * interp, "" for a static binary.  Returns 0 for ELF, 1 for a "#!"
- * script, -1 if neither or unreadable.
+ * script (interp: the absolute program its "#!" line names, or ""), -1
+ * if neither or unreadable.  (exposure.c reads programs with it too.)
  */
-static int
-loader_of(int fd, char *interp, size_t isz)
+int
+sandbox_loader_of(int fd, char *interp, size_t isz)
 {
 	unsigned char buf[2048];	/* headers and interp, usually */
 	Elf64_Ehdr eh;
@@ -289,6 +290,16 @@ loader_of(int fd, char *interp, size_t isz)
 	if ((n = pread(fd, buf, sizeof(buf), 0)) < 4)
 		goto out;
 	if (buf[0] == '#' && buf[1] == '!') {
+		for (i = 2; i < (size_t)n && (buf[i] == ' ' || buf[i] == '\t');
+		    i++)
+			;
+		for (off = i; i < (size_t)n && buf[i] != ' ' &&
+		    buf[i] != '\t' && buf[i] != '\n'; i++)
+			;
+		if (i < (size_t)n && buf[off] == '/' && i - off < isz) {
+			memcpy(interp, buf + off, i - off);
+			interp[i - off] = '\0';
+		}
 		r = 1;
 		goto out;
 	}
@@ -435,7 +446,7 @@ sandbox_prepare(struct sandbox *sb, int rootfd, const char *dir,
 	 */
 	/* Held until the end (sandbox_free on the error paths). */
 	if ((sb->progfd = open(rsync, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1 ||
-	    (kind = loader_of(sb->progfd, interp, sizeof(interp))) == -1) {
+	    (kind = sandbox_loader_of(sb->progfd, interp, sizeof(interp))) == -1) {
 		*errstr = "cannot read the rsync program to find its loader "
 		    "(an ELF binary is needed)";
 		return -1;

@@ -69,6 +69,13 @@ int	 sandbox_prepare(struct sandbox *, int rootfd, const char *dir,
  */
 int	 sandbox_enter(const struct sandbox *);
 
+/*
+ * The program open at fd: 0 for ELF with its PT_INTERP in interp ("" if
+ * static), 1 for a "#!" script with its interpreter ("" if not absolute),
+ * -1 for neither.
+ */
+int	 sandbox_loader_of(int fd, char *interp, size_t isz);
+
 /* Close the ruleset and free the rules (the parent, after the fork). */
 void	 sandbox_free(struct sandbox *);
 

@@ -12,7 +12,8 @@
  *  4. MUST run rsync with an environment built here, never inherited.
  *  5. MUST pass rsync only the pinned descriptors besides 0, 1 and 2.
  *  6. MUST refuse a writable DIR holding the login user's ~/.ssh or shell
- *     start-up files unless the operator said --allow-home.
+ *     start-up files unless the operator said --allow-home, and one
+ *     holding anything the connection runs (exposure.c) always.
  *  7. MUST build the sandbox the operator asked for before anything is
  *     created on disk, and log which one rsync got.
  */
@@ -41,6 +42,7 @@
 #include "cmdline.h"
 #include "confine.h"
 #include "execrsync.h"
+#include "exposure.h"
 #include "fingerprint.h"
 #include "log.h"
 #include "request.h"
@@ -101,6 +103,7 @@ serve_usage(int status)
 "  --rsync=PATH    the rsync to run (default %s)\n"
 "  --log=WHERE     syslog (default), none, or an absolute FILE path\n"
 "  --allow-home    serve a writable DIR that holds ~/.ssh or shell rc files\n"
+"                  (never one that holds a program a connection runs)\n"
 "  --dry-run, --explain\n"
 "                  print the decision, the rsync argv and the sandbox\n"
 "                  rules; run nothing\n"
@@ -312,43 +315,54 @@ prepare_sandbox(struct serve_opts *o, const struct confine *c,
 		    o->sb.abi, o->sb.kernel_abi, SANDBOX_FULL_ABI);
 }
 
-/* Is path (a real path) DIR itself or beneath it? */
-static int
-under(const struct policy *p, const char *path)
-{
-	if (!p->subdir)
-		return 1;
-	return strncmp(path, p->dir, p->dirlen) == 0 &&
-	    (path[p->dirlen] == '\0' || path[p->dirlen] == '/');
-}
-
+/*
+ * MUST 6: a writable DIR must not hold what sshd, the shell or serve run
+ * or read for the next connection (exposure.c).  -ro: nothing to check.
+ */
 static void
 check_home(const struct serve_opts *o)
 {
-	/* Whatever sshd or a login shell reads before the forced command. */
-	static const char *const files[] = { "", ".ssh", ".bashrc",
-	    ".bash_profile", ".bash_login", ".profile", ".bash_logout",
-	    ".zshenv", ".zshrc", ".zprofile", ".cshrc", ".login", NULL };
-	char buf[PATH_MAX], real[PATH_MAX];
+	struct exposure_ctx ctx;
+	struct exposure_list l;
 	struct passwd *pw;
-	int i;
+	const char *es = NULL;
+	char self[PATH_MAX];
+	size_t w = 0;
+	ssize_t n;
+	int r;
 
-	if (o->pol.ro || o->allow_home)
+	if (o->pol.ro)
 		return;
-	if ((pw = getpwuid(getuid())) == NULL || pw->pw_dir == NULL ||
-	    pw->pw_dir[0] != '/')
-		return;
-	for (i = 0; files[i] != NULL; i++) {
-		snprintf(buf, sizeof(buf), "%s%s%s", pw->pw_dir,
-		    *files[i] ? "/" : "", files[i]);
-		/* A missing one counts where it would be created. */
-		if (realpath(buf, real) == NULL)
-			snprintf(real, sizeof(real), "%s", buf);
-		if (under(&o->pol, real))
-			refuse("restricted dir %s is writable and holds %s; "
-			    "refusing to serve it (the operator can pass "
-			    "--allow-home)", o->pol.dir, buf);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.word = util_argv0;
+	ctx.pathenv = getenv("PATH");
+	ctx.path_exact = 1;
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+		self[n] = '\0';
+		ctx.self = self;
 	}
+	ctx.rsync = o->rsync;
+	if ((pw = getpwuid(getuid())) != NULL) {
+		ctx.shell = pw->pw_shell;
+		ctx.home = pw->pw_dir;
+	}
+	exposure_init(&l);
+	if (exposure_collect(&l, &ctx, &es) == -1 || (r = exposure_find(&l,
+	    o->pol.dir, EXPOSURE_RUN | (o->allow_home ? 0 : EXPOSURE_HOME),
+	    &w, &es)) == -1)
+		refuse("cannot check what restricted dir %s holds: %s%s%s",
+		    o->pol.dir, es, w < l.n ? ": " : "",
+		    w < l.n ? l.v[w].path : "");
+	if (r == 1 && l.v[w].kind == EXPOSURE_HOME)
+		refuse("restricted dir %s is writable and holds %s (%s); "
+		    "refusing to serve it (the operator can pass "
+		    "--allow-home)", o->pol.dir, l.v[w].path, l.v[w].what);
+	if (r == 1)
+		refuse("restricted dir %s is writable and holds %s (%s): a "
+		    "client could replace what a connection runs; refusing "
+		    "to serve it (--allow-home does not change this)",
+		    o->pol.dir, l.v[w].path, l.v[w].what);
+	/* NB. not freed: the forced-command path does not free before exec. */
 }
 
 static int

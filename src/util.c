@@ -8,6 +8,7 @@
 #include "util.h"
 
 const char *util_progname = "rsguard";
+const char *util_argv0;
 
 void
 fatal(const char *fmt, ...)

@@ -24,6 +24,8 @@ void	 strvec_free(struct strvec *);
 
 /* Set by main() so that fatal messages carry the right program name. */
 extern const char *util_progname;
+/* main()'s argv[0]: the word the shell ran (serve checks it). */
+extern const char *util_argv0;
 void	 fatal(const char *, ...)
 	    __attribute__((noreturn, format(printf, 1, 2)));
 
