@@ -49,6 +49,7 @@
 #include "sandbox.h"
 #include "commands.h"
 #include "serve.h"
+#include "serveopts.h"
 #include "util.h"
 
 #ifndef RSYNC_PATH
@@ -56,17 +57,6 @@
 #endif
 
 
-struct serve_opts {
-	struct policy	 pol;
-	const char	*rsync;
-	enum log_target	 logt;
-	const char	*logpath;
-	int		 allow_home;
-	int		 dry_run;
-	const char	*dirarg;
-	const char	*exact;		/* the one command allowed, or NULL */
-	struct sandbox	 sb;
-};
 
 static const char *prog = "rsguard";
 static char cmd_for_log[MAX_LOG_FIELD * 4 + 8];
@@ -178,100 +168,16 @@ exact_mismatch(const char *pin, const char *got)
 static void
 parse_args(int argc, char **argv, struct serve_opts *o)
 {
-	int i;
-	const char *a;
+	const char *es;
 
-	memset(o, 0, sizeof(*o));
-	sandbox_init(&o->sb);
-	o->rsync = RSYNC_PATH;
-	o->logt = LOG_TO_SYSLOG;
-	for (i = 1; i < argc; i++) {
-		a = argv[i];
-		if (strcmp(a, "-ro") == 0)
-			o->pol.ro = 1;
-		else if (strcmp(a, "-wo") == 0)
-			o->pol.wo = 1;
-		else if (strcmp(a, "-munge") == 0)
-			o->pol.munge = 1;
-		else if (strcmp(a, "-absolute") == 0)
-			o->pol.absolute = 1;
-		else if (strcmp(a, "-no-del") == 0)
-			o->pol.no_del = 1;
-		else if (strcmp(a, "-no-lock") == 0)
-			o->pol.no_lock = 1;
-		else if (strcmp(a, "-no-overwrite") == 0)
-			o->pol.no_overwrite = 1;
-		else if (strcmp(a, "-h") == 0 || strcmp(a, "-help") == 0 ||
-		    strcmp(a, "--help") == 0)
-			serve_usage(0);
-		else if (strcmp(a, "--version") == 0) {
-			printf("rsguard %s\n", RSGUARD_VERSION);
-			exit(0);
-		} else if (strncmp(a, "--rsync=", 8) == 0) {
-			o->rsync = a + 8;
-			if (o->rsync[0] != '/')
-				refuse("--rsync needs an absolute path");
-		} else if (strncmp(a, "--log=", 6) == 0) {
-			if (strcmp(a + 6, "syslog") == 0)
-				o->logt = LOG_TO_SYSLOG;
-			else if (strcmp(a + 6, "none") == 0)
-				o->logt = LOG_TO_NONE;
-			else if (a[6] == '/') {
-				o->logt = LOG_TO_FILE;
-				o->logpath = a + 6;
-			} else
-				refuse("--log takes syslog, none or an "
-				    "absolute file path");
-		} else if (strcmp(a, "--allow-home") == 0)
-			o->allow_home = 1;
-		else if (strcmp(a, "--dry-run") == 0 ||
-		    strcmp(a, "--explain") == 0)
-			o->dry_run = 1;
-		else if (strncmp(a, "--sandbox=", 10) == 0) {
-			if (sandbox_mode_parse(a + 10, &o->sb.mode) == -1)
-				refuse("--sandbox takes auto, require or off");
-		} else if (strncmp(a, "--landlock-abi=", 15) == 0) {
-			char *end;
-			long v;
-			errno = 0;
-			v = strtol(a + 15, &end, 10);
-			if (a[15] < '0' || a[15] > '9' || *end != '\0' ||
-			    errno != 0 || v > 1000)
-				refuse("--landlock-abi takes a number");
-			o->sb.abi_cap = (int)v;
-		} else if (strncmp(a, "--sandbox-read=", 15) == 0) {
-			if (a[15] != '/')
-				refuse("--sandbox-read needs an absolute path");
-			if (o->sb.nextra == SANDBOX_MAX_EXTRA)
-				refuse("--sandbox-read may be given at most %d "
-				    "times", SANDBOX_MAX_EXTRA);
-			o->sb.extra[o->sb.nextra++] = a + 15;
-		}
-		else if (strncmp(a, "--exact=", 8) == 0) {
-			const char *rest, *es;
-			if (o->exact != NULL)
-				refuse("--exact may be given only once");
-			o->exact = a + 8;
-			if (cmdline_classify(o->exact, &rest, &es) != CMD_RSYNC)
-				refuse("--exact needs an rsync server command "
-				    "(see \"rsguard showcmd\"): %s",
-				    *o->exact ? es : "empty");
-		}
-		else if (strcmp(a, "--") == 0 && i + 2 == argc) {
-			o->dirarg = argv[++i];
-		} else if (a[0] == '-')
-			refuse("unknown option %s (see \"%s -h\")", a, prog);
-		else if (o->dirarg != NULL)
-			refuse("only one DIR may be given");
-		else
-			o->dirarg = a;
+	if (serve_opts_parse(argc, argv, prog, o, &es) == -1)
+		refuse("%s", es);
+	if (o->help)
+		serve_usage(0);
+	if (o->version) {
+		printf("rsguard %s\n", RSGUARD_VERSION);
+		exit(0);
 	}
-	if (o->pol.ro && o->pol.wo)
-		refuse("argument -wo: not allowed with argument -ro");
-	if (o->dirarg == NULL)
-		refuse("the following arguments are required: DIR");
-	if (o->pol.ro)
-		o->pol.no_del = 1;
 }
 
 /*

@@ -70,7 +70,7 @@ shword_split(const char *s, const char *home, struct strvec *out,
 	const char *p = s;
 	char *w = NULL;
 	size_t len = 0, cap = 0, nwords = 0, hl = strlen(home);
-	int inword = 0;
+	int inword = 0, name = 1;	/* name: word 0 so far is NAME chars */
 
 	for (;;) {
 		if (*p == '\0' || *p == ' ' || *p == '\t') {
@@ -94,10 +94,23 @@ shword_split(const char *s, const char *home, struct strvec *out,
 		    p[1] == '\t')) {
 			put(&w, &len, &cap, home, hl);
 			inword = 1;
+			name = 0;
 			p++;
 			continue;
 		}
+		if (!inword && nwords == 0 && *p == '!') {
+			*errstr = "shell reserved word";
+			goto fail;
+		}
 		inword = 1;
+		/* NAME=value before the command sets its environment */
+		if (*p == '=' && name && nwords == 0 && len > 0) {
+			*errstr = "variable assignment before the command";
+			goto fail;
+		}
+		if (!safe_cont((unsigned char)*p) || (len == 0 && *p >= '0' &&
+		    *p <= '9'))
+			name = 0;
 		if (*p == '\'') {
 			const char *q = strchr(p + 1, '\'');
 
@@ -136,7 +149,7 @@ shword_split(const char *s, const char *home, struct strvec *out,
 		} else if (strncmp(p, "${HOME}", 7) == 0) {
 			put(&w, &len, &cap, home, hl);
 			p += 7;
-		} else if (strchr(";&|<>()`$*?[#\n\r", *p) != NULL ||
+		} else if (strchr(";&|<>()`$*?[#{}~\n\r", *p) != NULL ||
 		    (unsigned char)*p < 0x20) {
 			*errstr = "shell syntax beyond a simple command";
 			goto fail;

@@ -18,8 +18,9 @@ char	*shword_quote(const char *);
  * separate words; '...', "..." (\ escapes only $ ` " \ newline) and
  * backslash quoting; an unquoted leading "~/" or "~" word and unquoted
  * $HOME / ${HOME} expand to `home'.  Anything the shell would do more
- * with (; & | < > ( ) ` $ other than $HOME, *, ?, [, #, newline,
- * unquoted) makes it -1 with *errstr: the command is not analysable.
+ * with (; & | < > ( ) ` $ other than $HOME, *, ?, [, #, { }, a ~ but
+ * the leading one, a leading ! or NAME=, newline, unquoted) makes it
+ * -1 with *errstr: the command is not one simple command of literals.
  * Returns 0 and appends the words to *out.
  */
 int	 shword_split(const char *, const char *home, struct strvec *,

@@ -1,0 +1,137 @@
+/*
+ * serveopts.c - serve's own command line, parsed without side effects so
+ * that "rsguard lint" judges a command= exactly as serve will.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmdline.h"
+#include "serveopts.h"
+
+static char msg[512];
+
+static int __attribute__((format(printf, 2, 3)))
+bad(const char **errstr, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	*errstr = msg;
+	return -1;
+}
+
+int
+serve_opts_parse(int argc, char **argv, const char *prog,
+    struct serve_opts *o, const char **errstr)
+{
+	int i;
+	const char *a;
+
+	memset(o, 0, sizeof(*o));
+	sandbox_init(&o->sb);
+	o->rsync = RSYNC_PATH;
+	o->logt = LOG_TO_SYSLOG;
+	for (i = 1; i < argc; i++) {
+		a = argv[i];
+		if (strcmp(a, "-ro") == 0)
+			o->pol.ro = 1;
+		else if (strcmp(a, "-wo") == 0)
+			o->pol.wo = 1;
+		else if (strcmp(a, "-munge") == 0)
+			o->pol.munge = 1;
+		else if (strcmp(a, "-absolute") == 0)
+			o->pol.absolute = 1;
+		else if (strcmp(a, "-no-del") == 0)
+			o->pol.no_del = 1;
+		else if (strcmp(a, "-no-lock") == 0)
+			o->pol.no_lock = 1;
+		else if (strcmp(a, "-no-overwrite") == 0)
+			o->pol.no_overwrite = 1;
+		else if (strcmp(a, "-h") == 0 || strcmp(a, "-help") == 0 ||
+		    strcmp(a, "--help") == 0) {
+			o->help = 1;
+			return 0;
+		} else if (strcmp(a, "--version") == 0) {
+			o->version = 1;
+			return 0;
+		} else if (strncmp(a, "--rsync=", 8) == 0) {
+			o->rsync = a + 8;
+			if (o->rsync[0] != '/')
+				return bad(errstr, "--rsync needs an absolute "
+				    "path");
+		} else if (strncmp(a, "--log=", 6) == 0) {
+			if (strcmp(a + 6, "syslog") == 0)
+				o->logt = LOG_TO_SYSLOG;
+			else if (strcmp(a + 6, "none") == 0)
+				o->logt = LOG_TO_NONE;
+			else if (a[6] == '/') {
+				o->logt = LOG_TO_FILE;
+				o->logpath = a + 6;
+			} else
+				return bad(errstr, "--log takes syslog, none "
+				    "or an absolute file path");
+		} else if (strcmp(a, "--allow-home") == 0)
+			o->allow_home = 1;
+		else if (strcmp(a, "--dry-run") == 0 ||
+		    strcmp(a, "--explain") == 0)
+			o->dry_run = 1;
+		else if (strncmp(a, "--sandbox=", 10) == 0) {
+			if (sandbox_mode_parse(a + 10, &o->sb.mode) == -1)
+				return bad(errstr, "--sandbox takes auto, "
+				    "require or off");
+		} else if (strncmp(a, "--landlock-abi=", 15) == 0) {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(a + 15, &end, 10);
+			if (a[15] < '0' || a[15] > '9' || *end != '\0' ||
+			    errno != 0 || v > 1000)
+				return bad(errstr, "--landlock-abi takes a "
+				    "number");
+			o->sb.abi_cap = (int)v;
+		} else if (strncmp(a, "--sandbox-read=", 15) == 0) {
+			if (a[15] != '/')
+				return bad(errstr, "--sandbox-read needs an "
+				    "absolute path");
+			if (o->sb.nextra == SANDBOX_MAX_EXTRA)
+				return bad(errstr, "--sandbox-read may be "
+				    "given at most %d times",
+				    SANDBOX_MAX_EXTRA);
+			o->sb.extra[o->sb.nextra++] = a + 15;
+		} else if (strncmp(a, "--exact=", 8) == 0) {
+			const char *rest, *es;
+
+			if (o->exact != NULL)
+				return bad(errstr, "--exact may be given only "
+				    "once");
+			o->exact = a + 8;
+			if (cmdline_classify(o->exact, &rest, &es) != CMD_RSYNC)
+				return bad(errstr, "--exact needs an rsync "
+				    "server command (see \"rsguard showcmd\"): "
+				    "%s", *o->exact ? es : "empty");
+		} else if (strcmp(a, "--") == 0 && i + 2 == argc) {
+			o->dirarg = argv[++i];
+		} else if (a[0] == '-')
+			return bad(errstr, "unknown option %.200s (see \"%s "
+			    "-h\")", a, prog);
+		else if (o->dirarg != NULL)
+			return bad(errstr, "only one DIR may be given");
+		else
+			o->dirarg = a;
+	}
+	if (o->pol.ro && o->pol.wo)
+		return bad(errstr, "argument -wo: not allowed with argument "
+		    "-ro");
+	if (o->dirarg == NULL)
+		return bad(errstr, "the following arguments are required: "
+		    "DIR");
+	if (o->pol.ro)
+		o->pol.no_del = 1;
+	return 0;
+}
