@@ -51,11 +51,10 @@ ${cipher:+  Ciphers $cipher
 EOC
 }
 
-# bench_privsep_dir: sshd's privilege separation dir, normally made by its
-# service unit (only root can, and only root needs it).
+# bench_privsep_dir CONFIG: what a private sshd needs on a machine where
+# sshd never ran (tests/sshd-env.sh, shared with the demo and the tests).
 bench_privsep_dir() {
-	if [ ! -d /run/sshd ] && [ "$(id -u)" = 0 ]; then
-		mkdir -p -m 0755 /run/sshd
-		echo "   (created /run/sshd, sshd's privilege separation directory)"
-	fi
+	# shellcheck source=../tests/sshd-env.sh
+	. "$(dirname "${BASH_SOURCE[0]}")/../tests/sshd-env.sh"
+	sshd_env "$1" || echo "   (sshd is not usable here: see above)"
 }

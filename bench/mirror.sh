@@ -81,7 +81,7 @@ chmod 600 "$T/authorized_keys"
 echo "localhost $(cut -d' ' -f1,2 "$T/hostkey.pub")" >"$T/known_hosts"
 PROXY="$SSHD -i -f $T/sshd_config -E $T/sshd.log"
 
-bench_privsep_dir
+bench_privsep_dir "$T/sshd_config"
 
 # Hand-written: what a user's cron script runs (user's ssh config applies).
 HAND_SSH=(ssh -i "$T/k_hand" -o "ProxyCommand=$PROXY" -o "UserKnownHostsFile=$T/known_hosts" -o BatchMode=yes)

@@ -109,7 +109,7 @@ bench_ssh_config "$T" "$SSHD" "$ME" "" plain rrsync rsguard >"$T/ssh_config"
 RSH="ssh -F $T/ssh_config"
 
 SSH_OK=1
-bench_privsep_dir
+bench_privsep_dir "$T/sshd_config"
 if ! out=$(ssh -F "$T/ssh_config" plain echo ok 2>&1) || [ "$out" != ok ]; then
 	SSH_OK=0
 	echo "   sshd -i login failed; skipping sections 2 and 3: $out $(cat "$T/sshd.log" 2>/dev/null)"

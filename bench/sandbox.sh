@@ -149,7 +149,7 @@ bench_ssh_config "$T" "$SSHD" "$ME" "$CIPHER" plain off on offlog onlog \
     >"$T/ssh_config"
 RSH="ssh -F $T/ssh_config"
 
-bench_privsep_dir
+bench_privsep_dir "$T/sshd_config"
 if ! out=$(ssh -F "$T/ssh_config" plain echo ok 2>&1 </dev/null) || [ "$out" != ok ]; then
 	echo "   sshd -i login failed; sandbox benchmark SKIPPED: $out $(cat "$T/sshd.log" 2>/dev/null)"
 	exit 0

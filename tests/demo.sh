@@ -4,7 +4,8 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 rsguard=$top/rsguard
-sshd=$(command -v sshd || echo /usr/sbin/sshd)
+. "$top/tests/sshd-env.sh"
+sshd=$SSHD
 work=$(mktemp -d /tmp/rsguard-demo.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -27,7 +28,7 @@ PidFile none
 LogLevel ERROR
 ExposeAuthInfo yes
 EOT
-"$sshd" -t -f "$work/sshd_config"
+sshd_env "$work/sshd_config"
 echo "localhost $(cat "$work/hostkey.pub")" > "$work/known_hosts"
 
 say "rsguard keygen: a dedicated key, outside ~/.ssh"

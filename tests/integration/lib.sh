@@ -14,6 +14,8 @@
 IT_ROOT=${IT_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 RSGUARD="$IT_ROOT/rsguard"
 SSHD=${SSHD:-/usr/sbin/sshd}
+# shellcheck source=../sshd-env.sh
+. "$IT_ROOT/tests/sshd-env.sh"
 RSYNC=${RSYNC:-$(command -v rsync)}
 RECORDER="$IT_ROOT/tests/security/recorder"	# fake rsync (recorder.c)
 
@@ -58,10 +60,6 @@ setup_sshd() {
 	ssh-keygen -q -t ed25519 -N '' -C it-client -f "$IT_SSHDIR/client_ed25519" || return 1
 	: >"$IT_SSHDIR/authorized_keys"
 	chmod 600 "$IT_SSHDIR/authorized_keys"
-	if [ "$(id -u)" = 0 ] && [ ! -d /run/sshd ]; then
-		# privilege-separation dir that sshd (as root) insists on
-		mkdir -p /run/sshd && chmod 755 /run/sshd
-	fi
 	cat >"$IT_SSHDIR/sshd_config" <<EOF
 HostKey $IT_SSHDIR/host_ed25519
 ListenAddress 127.0.0.1
@@ -81,7 +79,7 @@ PrintMotd no
 PrintLastLog no
 Subsystem sftp internal-sftp
 EOF
-	"$SSHD" -t -f "$IT_SSHDIR/sshd_config" || { echo "sshd -t failed" >&2; return 1; }
+	sshd_env "$IT_SSHDIR/sshd_config" || return 1
 	printf 'rsguard-it %s\n' "$(cut -d' ' -f1,2 "$IT_SSHDIR/host_ed25519.pub")" \
 		>"$IT_SSHDIR/known_hosts"
 	load_sshd
