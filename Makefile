@@ -99,7 +99,8 @@ valgrind: $(UNITBIN)
 	  echo "valgrind clean: $$t"; done
 
 # Unit tests again, built by clang with ASan+UBSan (separate binaries).
-ASANFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Isrc -fno-omit-frame-pointer \
+ASANFLAGS = -std=c11 -D_GNU_SOURCE -DRSYNC_PATH='"$(RSYNC)"' -g -O1 -Isrc \
+	  -fno-omit-frame-pointer \
 	  -fsanitize=address,undefined -fno-sanitize-recover=all
 asan: $(LIBSRCS)
 	@set -e; for m in $(UNIT); do \
@@ -109,7 +110,7 @@ asan: $(LIBSRCS)
 # The whole program built with ASan+UBSan, for the suites that run it as
 # sshd would (see tests/asan_options.c).
 tests/rsguard-asan: $(SRCS) tests/asan_options.c
-	$(CLANG) $(ASANFLAGS) -DRSYNC_PATH='"$(RSYNC)"' -o $@ $(SRCS) \
+	$(CLANG) $(ASANFLAGS) -o $@ $(SRCS) \
 	  tests/asan_options.c $(LIBS)
 
 asan-security: tests/rsguard-asan $(RECORDER)
@@ -117,7 +118,7 @@ asan-security: tests/rsguard-asan $(RECORDER)
 
 FUZZERS	= $(sort $(patsubst %.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
 tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIBSRCS)
-	$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -Isrc \
+	$(CLANG) -std=c11 -D_GNU_SOURCE -DRSYNC_PATH='"$(RSYNC)"' -g -O1 -Isrc \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	  -o $@ $< $(LIBSRCS) $(LIBS)
 
