@@ -5,7 +5,10 @@
  *
  * MUST invariants (tests/integration/test_keys.sh):
  *  1. MUST NOT overwrite an existing key or public key.
- *  2. MUST leave the key directory 0700 and the private key 0600.
+ *  2. MUST keep the key in a private directory and leave the private key
+ *     0600: missing components are made 0700; an existing key directory
+ *     is used only if it is ours, no symlink, and closed to group and
+ *     others, and is never changed.  Checked on descriptors, not paths.
  *  3. MUST accept only NAMEs of [A-Za-z0-9._-], no leading dot, at most
  *     MAX_KEYNAME bytes: NAME is a file name, never a path.
  */
@@ -13,6 +16,7 @@
 #include <sys/types.h>
 
 #include <err.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <limits.h>
 #include <pwd.h>
@@ -37,6 +41,9 @@ usage(int status)
 "Make a dedicated ed25519 key without passphrase for unattended rsync,\n"
 "with ssh-keygen, in ${XDG_CONFIG_HOME:-~/.config}/rsguard/keys/NAME\n"
 "(/etc/rsguard/keys/NAME for root).  Never overwrites a key.\n"
+"Missing directories are made 0700; an existing one that is not private\n"
+"(group or others have access, owned by another user, or a symlink) is\n"
+"refused and never changed.\n"
 "\n"
 "  --dir DIR    keep the key in DIR instead\n"
 "  -C COMMENT   the key's comment (default rsguard-NAME@HOST)\n"
@@ -60,25 +67,138 @@ valid_name(const char *s)
 	return 1;
 }
 
-/* mkdir -p with mode 0700 for the components it creates. */
-static void
-mkdirs(const char *path)
+/*
+ * Open one directory component beneath dfd, creating it 0700 when it is
+ * missing (and fixing a umask that would leave it looser or tighter).
+ * Parents are followed as mkdir -p follows them; the last component is
+ * opened O_NOFOLLOW.  Returns an fd, -1 with errno set, or exits.
+ */
+static int
+open_comp(int dfd, const char *comp, int last, int *made)
 {
-	char *p = xstrdup(path), *s;
+	char proc[32];
+	int fd, pfd, flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
 
-	for (s = p + 1; ; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
+	if (last)
+		flags |= O_NOFOLLOW;
+	*made = 0;
+	if ((fd = openat(dfd, comp, flags)) != -1 || errno != ENOENT)
+		return fd;
+	if (mkdirat(dfd, comp, 0700) == -1) {
+		if (errno != EEXIST)
+			return -1;
+		/* made by someone else meanwhile: judged as existing */
+		return openat(dfd, comp, flags);
+	}
+	/*
+	 * Ours, just made: only the umask can have changed its mode, maybe
+	 * to one we cannot open for reading (umask 0777).  Pinned by an
+	 * O_PATH descriptor, fixed and reopened through it: the same inode.
+	 */
+	if ((pfd = openat(dfd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	if (chmod(proc, 0700) == -1 ||
+	    (fd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		close(pfd);
+		return -1;
+	}
+	close(pfd);
+	*made = 1;
+	return fd;
+}
 
-			*s = '\0';
-			if (mkdir(p, 0700) == -1 && errno != EEXIST)
-				err(1, "mkdir %s", p);
-			*s = c;
-			if (c == '\0')
-				break;
+/*
+ * Set a regular file beneath dfd to mode and open it for reading, through
+ * an O_PATH pin (ssh-keygen under a strict umask may leave it unreadable).
+ * Returns an fd, or -1 with errno set.
+ */
+static int
+fix_file(int dfd, const char *name, mode_t mode)
+{
+	char proc[32];
+	struct stat st;
+	int pfd, fd = -1;
+
+	if ((pfd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return -1;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	if (fstat(pfd, &st) == -1)
+		;
+	else if (!S_ISREG(st.st_mode))
+		errno = EINVAL;
+	else if (chmod(proc, mode) == 0)
+		fd = open(proc, O_RDONLY | O_CLOEXEC);
+	close(pfd);
+	return fd;
+}
+
+/*
+ * MUST 2: the directory that holds the key, opened on a descriptor.
+ * Missing components are made 0700; an existing key directory is used
+ * only if it is a directory (not a symlink), owned by us and 0700 or
+ * tighter to group and others.  It is never changed.  Returns an fd or
+ * exits with the reason and the fix.
+ */
+static int
+open_keydir(const char *path)
+{
+	char *p = xstrdup(path), *comp, *next;
+	int dfd, fd, made = 0;
+	struct stat st;
+
+	if ((dfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		err(1, "/");
+	for (comp = p; ; comp = next) {
+		while (*comp == '/')
+			comp++;
+		if (*comp == '\0')
+			break;
+		if ((next = strchr(comp, '/')) != NULL)
+			*next++ = '\0';
+		while (next != NULL && *next == '/')
+			next++;
+		if (next != NULL && *next == '\0')
+			next = NULL;
+		fd = open_comp(dfd, comp, next == NULL, &made);
+		if (fd == -1) {
+			if (next == NULL && (errno == ELOOP ||
+			    errno == ENOTDIR) && fstatat(dfd, comp, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+				errx(1, "%s is a symbolic link; not using it "
+				    "(give --dir the directory it points to)",
+				    path);
+			err(1, "%s: %s", path, comp);
 		}
+		close(dfd);
+		dfd = fd;
+		if (next == NULL)
+			break;
 	}
 	free(p);
+	if (fstat(dfd, &st) == -1)
+		err(1, "%s", path);
+	if (!S_ISDIR(st.st_mode))
+		errx(1, "%s: not a directory", path);
+	if (made)
+		return dfd;
+	if (st.st_uid != geteuid())
+		errx(1, "%s is owned by uid %u, not by you (uid %u); not "
+		    "using it (give --dir a directory of your own)", path,
+		    (unsigned)st.st_uid, (unsigned)geteuid());
+	/* NB. a shared directory (sticky, world-writable) is not ours to close */
+	if ((st.st_mode & 077) != 0 && (st.st_mode & (S_ISVTX | 002)) != 0)
+		errx(1, "%s is not private (mode %04o: a shared directory); "
+		    "not using it and not changing it (give --dir a new "
+		    "directory beneath it, e.g. %s/rsguard-keys)", path,
+		    (unsigned)(st.st_mode & 07777), path);
+	if ((st.st_mode & 077) != 0)
+		errx(1, "%s is not private (mode %04o: group or others have "
+		    "access); not using it and not changing it (fix: "
+		    "chmod 700 %s, or give --dir a new directory)", path,
+		    (unsigned)(st.st_mode & 07777), path);
+	return dfd;
 }
 
 static char *
@@ -104,10 +224,10 @@ keygen_main(int argc, char **argv)
 {
 	const char *name = NULL, *comment = NULL, *dirarg = NULL;
 	const char *av[16];
-	char *dir, *key, *pub, *cmt, *qkey, host[256];
+	char *dir, *key, *pub, *pubname, *cmt, *qkey, host[256];
 	struct spawn_result r;
 	struct stat st;
-	int i;
+	int i, dfd, kfd;
 	FILE *f;
 	char line[1024];
 
@@ -146,32 +266,20 @@ keygen_main(int argc, char **argv)
 		free(dir);
 		dir = d;
 	}
-	mkdirs(dir);
-	{
-		char rp[PATH_MAX];
-
-		if (realpath(dir, rp) == NULL)
-			err(1, "%s", dir);
-		free(dir);
-		dir = xstrdup(rp);
-	}
-	/* MUST 2: the directory that holds the key is ours and 0700 */
-	if (lstat(dir, &st) == -1)
+	dfd = open_keydir(dir);
+	/* from here on, names beneath the checked descriptor only */
+	if (fchdir(dfd) == -1)
 		err(1, "%s", dir);
-	if (!S_ISDIR(st.st_mode))
-		errx(1, "%s: not a directory", dir);
-	if (st.st_uid != geteuid())
-		errx(1, "%s: owned by uid %u, not by you", dir,
-		    (unsigned)st.st_uid);
-	if ((st.st_mode & 077) != 0 && chmod(dir, 0700) == -1)
-		err(1, "chmod 0700 %s", dir);
 	key = xasprintf("%s/%s", dir, name);
 	pub = xasprintf("%s.pub", key);
+	pubname = xasprintf("%s.pub", name);
 	/* MUST 1 */
-	if (lstat(key, &st) == 0 || errno != ENOENT)
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    errno != ENOENT)
 		errx(1, "%s exists; not overwriting it (choose another NAME "
 		    "or remove it)", key);
-	if (lstat(pub, &st) == 0 || errno != ENOENT)
+	if (fstatat(dfd, pubname, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    errno != ENOENT)
 		errx(1, "%s exists; not overwriting it", pub);
 	if (comment == NULL) {
 		if (gethostname(host, sizeof(host)) == -1)
@@ -191,7 +299,7 @@ keygen_main(int argc, char **argv)
 	av[i++] = "-C";
 	av[i++] = cmt;
 	av[i++] = "-f";
-	av[i++] = key;
+	av[i++] = name;		/* in the cwd: the checked directory */
 	av[i] = NULL;
 	/* stdin is /dev/null: ssh-keygen cannot be talked into overwriting */
 	if (spawn_run(av, NULL, NULL, 60, SPAWN_ERR, &r) == -1)
@@ -201,32 +309,41 @@ keygen_main(int argc, char **argv)
 		errx(1, "ssh-keygen failed (status %d)", r.status);
 	}
 	spawn_free(&r);
-	if (chmod(key, 0600) == -1 || chmod(pub, 0644) == -1)
-		err(1, "chmod %s", key);
-	if (lstat(key, &st) == -1 || !S_ISREG(st.st_mode) ||
+	if ((kfd = fix_file(dfd, name, 0600)) == -1 ||
+	    fstat(kfd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    (st.st_mode & 07777) != 0600)
 		errx(1, "%s: not a 0600 regular file after ssh-keygen", key);
-
-	if ((f = fopen(pub, "r")) == NULL || fgets(line, sizeof(line), f) ==
-	    NULL)
+	close(kfd);
+	if ((kfd = fix_file(dfd, pubname, 0644)) == -1 ||
+	    (f = fdopen(kfd, "r")) == NULL ||
+	    fgets(line, sizeof(line), f) == NULL)
 		err(1, "%s", pub);
 	fclose(f);
+	close(dfd);
 	qkey = shword_quote(key);
 	printf("Created %s (private, 0600) and %s.\n\n%s\n", key, pub, line);
 	printf("Next steps:\n"
 	    "1. Copy %s to the server and there, as the account that owns\n"
 	    "   the data, run (with this machine's address and the "
-	    "directory):\n"
+	    "directory),\n"
+	    "   for a key that pulls from the server (read-only):\n"
 	    "     rsguard authorize --key %s.pub --from CLIENT-ADDRESS "
 	    "--install -ro /srv/DIR\n"
-	    "2. Pull from this machine with the key and nothing else:\n"
+	    "   or for a key that pushes to it (write-only):\n"
+	    "     rsguard authorize --key %s.pub --from CLIENT-ADDRESS "
+	    "--install -wo /srv/DIR\n"
+	    "2. Run rsync with the key and nothing else, to pull:\n"
 	    "     rsync -a -e \"ssh -i %s -o IdentitiesOnly=yes "
-	    "-o IdentityAgent=none\" USER@SERVER:/ /local/mirror/\n",
-	    pub, name, qkey);
+	    "-o IdentityAgent=none\" USER@SERVER:/ /local/mirror/\n"
+	    "   or to push:\n"
+	    "     rsync -a -e \"ssh -i %s -o IdentitiesOnly=yes "
+	    "-o IdentityAgent=none\" /local/data/ USER@SERVER:/\n",
+	    pub, name, name, qkey, qkey);
 	free(qkey);
 	free(cmt);
 	free(key);
 	free(pub);
+	free(pubname);
 	free(dir);
 	return 0;
 }

@@ -59,10 +59,73 @@ t_keygen_modes_and_no_overwrite() {
 	done
 	"$RSGUARD" keygen --dir "$S/keys" "$(printf 'x%.0s' {1..64})" >/dev/null 2>&1 ||
 	    { fail "64-byte NAME refused"; return 1; }
-	chmod 755 "$S/keys"
 	"$RSGUARD" keygen --dir "$S/keys" second >/dev/null 2>&1 || { fail "second key"; return 1; }
-	[ "$(mode_of "$S/keys")" = 700 ] || { fail "loose dir not tightened"; return 1; }
 	"$RSGUARD" keygen -h | grep -q 'usage: rsguard keygen' || { fail "-h"; return 1; }
+}
+
+# keygen MUST 2: an existing --dir that is not private is refused, never
+# changed; missing components are made 0700 whatever the umask.
+t_keygen_dir_not_private_refused() {
+	new_scratch
+	local d
+	# a sticky 1777 directory like /tmp (as root: owned by us, as /tmp is)
+	mkdir "$S/tmp"; chmod 1777 "$S/tmp"
+	"$RSGUARD" keygen --dir "$S/tmp" k >/dev/null 2>"$LAST_ERR" && { fail "1777 dir accepted"; return 1; }
+	[ "$(mode_of "$S/tmp")" = 1777 ] || { fail "1777 dir changed to $(mode_of "$S/tmp")"; return 1; }
+	# (a shared directory is not for closing: the fix is a new one beneath)
+	grep -q "not private" "$LAST_ERR" && grep -qF -- "--dir a new directory beneath it, e.g. $S/tmp/rsguard-keys" "$LAST_ERR" ||
+	    { fail "no reason or fix named: $(cat "$LAST_ERR")"; return 1; }
+	grep -q "chmod" "$LAST_ERR" && { fail "suggests chmod for a shared dir"; return 1; }
+	[ -e "$S/tmp/k" ] && { fail "key made in a shared dir"; return 1; }
+	for d in 755 750 701 2770; do
+		mkdir -p "$S/m$d"; chmod "$d" "$S/m$d"
+		"$RSGUARD" keygen --dir "$S/m$d" k >/dev/null 2>"$LAST_ERR" && { fail "mode $d accepted"; return 1; }
+		[ "$(mode_of "$S/m$d")" = "$d" ] || { fail "mode $d changed to $(mode_of "$S/m$d")"; return 1; }
+		grep -qF "chmod 700 $S/m$d" "$LAST_ERR" || { fail "mode $d: no fix named: $(cat "$LAST_ERR")"; return 1; }
+	done
+	# a symlink to a private directory: refused, the target untouched
+	mkdir -m 700 "$S/real"; ln -s "$S/real" "$S/link"
+	"$RSGUARD" keygen --dir "$S/link" k >/dev/null 2>"$LAST_ERR" && { fail "symlink accepted"; return 1; }
+	grep -q "symbolic link" "$LAST_ERR" || { fail "symlink: $(cat "$LAST_ERR")"; return 1; }
+	[ -e "$S/real/k" ] && { fail "key made through a symlink"; return 1; }
+	# not a directory
+	: >"$S/file"
+	"$RSGUARD" keygen --dir "$S/file" k >/dev/null 2>"$LAST_ERR" && { fail "file accepted"; return 1; }
+	# owned by someone else (root only: chown)
+	if [ "$(id -u)" = 0 ]; then
+		mkdir -m 700 "$S/theirs"; chown nobody "$S/theirs"
+		"$RSGUARD" keygen --dir "$S/theirs" k >/dev/null 2>"$LAST_ERR" && { fail "foreign dir accepted"; return 1; }
+		grep -q "owned by uid" "$LAST_ERR" || { fail "owner: $(cat "$LAST_ERR")"; return 1; }
+		[ "$(stat -c %U "$S/theirs")" = nobody ] || { fail "owner changed"; return 1; }
+	fi
+	# a private directory is used as it is
+	"$RSGUARD" keygen --dir "$S/real" k >/dev/null 2>"$LAST_ERR" || { fail "0700 dir refused: $(cat "$LAST_ERR")"; return 1; }
+	[ -f "$S/real/k" ] && [ "$(mode_of "$S/real/k")" = 600 ] || { fail "key in 0700 dir"; return 1; }
+	# missing components: each made 0700, whatever the umask
+	(umask 0777; "$RSGUARD" keygen --dir "$S/new/a/b" k >/dev/null 2>"$LAST_ERR") ||
+	    { fail "nested create: $(cat "$LAST_ERR")"; return 1; }
+	for d in "$S/new" "$S/new/a" "$S/new/a/b"; do
+		[ "$(mode_of "$d")" = 700 ] || { fail "$d mode $(mode_of "$d")"; return 1; }
+	done
+	[ "$(mode_of "$S/new/a/b/k")" = 600 ] || { fail "key mode under umask 0777"; return 1; }
+	(umask 0; "$RSGUARD" keygen --dir "$S/new2/x" k >/dev/null 2>&1) || { fail "umask 0 create"; return 1; }
+	[ "$(mode_of "$S/new2")" = 700 ] && [ "$(mode_of "$S/new2/x")" = 700 ] || { fail "umask 0 modes"; return 1; }
+	# a relative --dir, and a symlinked parent (as mkdir -p follows it)
+	ln -s "$S/new" "$S/plink"
+	(cd "$S" && "$RSGUARD" keygen --dir plink/c k >/dev/null 2>"$LAST_ERR") ||
+	    { fail "symlinked parent: $(cat "$LAST_ERR")"; return 1; }
+	[ -f "$S/new/c/k" ] || { fail "relative dir"; return 1; }
+	"$RSGUARD" keygen -h | grep -q 'not private' || { fail "-h says nothing of the refusal"; return 1; }
+}
+
+# The next steps fit either direction: a pull (-ro) and a push (-wo) form.
+t_keygen_next_steps() {
+	new_scratch
+	new_key nx || return 1
+	grep -q -- '--install -ro /srv/DIR' "$S/keygen.out" || { fail "no pull (-ro) form"; return 1; }
+	grep -q -- '--install -wo /srv/DIR' "$S/keygen.out" || { fail "no push (-wo) form"; return 1; }
+	grep -q 'USER@SERVER:/ /local/mirror/' "$S/keygen.out" || { fail "no pull rsync line"; return 1; }
+	grep -q '/local/data/ USER@SERVER:/' "$S/keygen.out" || { fail "no push rsync line"; return 1; }
 }
 
 # The default location when no --dir is given.
@@ -351,6 +414,7 @@ t_lint_login_shell() {
 }
 
 run_tests t_keygen_modes_and_no_overwrite t_keygen_default_dir \
+	t_keygen_dir_not_private_refused t_keygen_next_steps \
 	t_authorize_line_works_with_sshd t_authorize_refusals \
 	t_authorize_install t_authorize_install_concurrent \
 	t_authorize_install_default \
