@@ -59,7 +59,9 @@ static const struct check {
 	{ "RSG013", ERR,  "StrictModes: sshd would ignore this file" },
 	{ "RSG014", WARN, "login shell is bash: it may run ~/.bashrc before "
 	    "the forced command" },
-	{ "RSG015", WARN, "command= uses shell syntax lint cannot follow" },
+	{ "RSG015", ERR,  "command= is not one simple command of literal "
+	    "words: the login shell would do more (a second command, "
+	    "redirection, substitution)" },
 	{ "RSG016", WARN, "rsguard serve --sandbox=off: rsync runs without "
 	    "the kernel sandbox" },
 };

@@ -333,6 +333,13 @@ t_lint_corpus() {
 		[[ $codes_seen == *RSG$n* ]] || { fail "no fixture triggers RSG$n"; return 1; }
 		[ -f "$CORPUS/rsg$n-no.keys" ] || { fail "no negative fixture for RSG$n"; return 1; }
 	done
+	# a shell escape around serve gives a shell: an error, never a warning
+	for n in rsg015-yes.keys rsg015-ops.keys; do
+		run_lint --ignore RSG013,RSG014 "$S/$n"
+		[ $RC = 2 ] || { fail "$n: exit $RC, want 2 (error)"; return 1; }
+		[ "$(grep -c 'error RSG015' "$S/lint.out")" = "$(grep -c '^restrict' "$S/$n")" ] ||
+		    { fail "$n: not every line an RSG015 error"; cat "$S/lint.out"; return 1; }
+	done
 	run_lint --ignore RSG999 "$S/good.keys"; [ $RC = 3 ] || { fail "unknown --ignore: exit $RC"; return 1; }
 	run_lint "$S/no-such-file"; [ $RC = 3 ] || { fail "missing file: exit $RC"; return 1; }
 	"$RSGUARD" lint -h | grep -q RSG015 || { fail "-h lists no codes"; return 1; }
