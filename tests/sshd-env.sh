@@ -4,31 +4,9 @@
 # bench/lib.sh.  Their sshd is "sshd -i -f CONFIG", started per connection
 # by the client's ProxyCommand: no port, no daemon, loopback only.  It reads
 # nothing of the system's /etc/ssh (its own host key; no sshd_config, host
-# keys or moduli needed), uses no PAM (whose session modules fail in
-# containers) and no syslog (LogLevel ERROR goes to the client's stderr).
+# keys or moduli needed).
 
 SSHD=${SSHD:-$(command -v sshd 2>/dev/null || echo /usr/sbin/sshd)}
-
-# sshd_env_config HOSTKEY AUTHORIZED_KEYS: the sshd_config lines every
-# private sshd here shares; callers append their own.
-sshd_env_config() {
-	cat <<EOF
-HostKey $1
-AuthorizedKeysFile $2
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-PermitRootLogin prohibit-password
-PidFile none
-LogLevel ERROR
-UseDNS no
-PrintMotd no
-PrintLastLog no
-X11Forwarding no
-EOF
-}
 
 # sshd_env CONFIG: make this machine able to run "$SSHD -i -f CONFIG" for
 # the running user, then check CONFIG with "sshd -t".  Returns 0 when it
