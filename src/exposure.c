@@ -293,7 +293,9 @@ static int
 walk(const char *dir, size_t dlen, char *res, const char *path, int *nlinks,
     const char **errstr)
 {
-	char todo[2][PATH_MAX], link[PATH_MAX], *name, *s;
+	/* static: not zeroed on each call (-ftrivial-auto-var-init) */
+	static char todo[2][PATH_MAX], link[PATH_MAX];
+	char *name, *s;
 	const char *t;
 	struct stat st;
 	size_t n, rl;
@@ -376,7 +378,7 @@ int
 exposure_find(const struct exposure_list *l, const char *dir, int kinds,
     size_t *which, const char **errstr)
 {
-	char res[PATH_MAX], mdir[PATH_MAX], mres[PATH_MAX];
+	static char res[PATH_MAX], mdir[PATH_MAX], mres[PATH_MAX];
 	const struct exposure_item *it;
 	size_t dlen = strlen(dir), i, n;
 	int r, mr = -1, nlinks;
@@ -416,7 +418,7 @@ exposure_find(const struct exposure_list *l, const char *dir, int kinds,
 			return 1;
 		if (mr == W_MISSING)
 			continue;
-		memcpy(res, mres, sizeof(res));
+		memcpy(res, mres, strlen(mres) + 1);
 		nlinks = 0;
 		if ((r = walk(dir, dlen, res, slash + 1, &nlinks,
 		    errstr)) == -1)
