@@ -3,12 +3,17 @@
 # Unit tests have already run (make check depends on "unit").
 set -u
 cd "$(dirname "$0")/.." || exit 1
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 step() {
 	name=$1; shift
 	printf '==> %s\n' "$name"
-	if "$@"; then
+	"$@"
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
 		passed=$((passed + 1))
+	elif [ "$rc" -eq 77 ]; then
+		printf '==> SKIPPED: %s\n' "$name"
+		skipped=$((skipped + 1))
 	else
 		printf '==> FAILED: %s\n' "$name"
 		failed=$((failed + 1))
@@ -22,5 +27,7 @@ step "integration (real sshd, real rsync)" tests/integration/run.sh
 step "security (hostile commands, races)" tests/security/run.sh
 step "sandbox (hijacked rsync under Landlock)" make -s sandbox
 step "security again, rsguard built with ASan+UBSan" make -s asan-security
-echo "check: $passed passed, $failed failed"
+step "the demo as on a fresh machine (no /run/sshd, host keys, /dev/log)" \
+    tests/fresh-demo.sh
+echo "check: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
