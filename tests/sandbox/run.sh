@@ -161,6 +161,10 @@ setup() {
 	fi
 	IOURING_OK=0
 	"$HIJACK" --probe-iouring >/dev/null 2>&1 && IOURING_OK=1
+	# a user namespace: the kernel refuses one to a chrooted process
+	# (unshare(2), EPERM) whatever the sandbox, e.g. a debootstrap root
+	USERNS=0
+	unshare -U true 2>/dev/null && USERNS=1
 	# no core limit of 0 inherited: "off" must leave it alone
 	ulimit -S -c 1024 2>/dev/null
 	CORE_BYTES=$(ulimit -S -c)
@@ -265,6 +269,7 @@ hj() {
 			want=BLOCKED
 		fi
 		[[ " ${ALLOW:-} " == *" $a "* ]] && want=ALLOWED
+		[ "$a" = unshare-userns ] && [ "$USERNS" = 0 ] && want=BLOCKED
 		[ "${got%% *}" = "$want" ] || probs+=("$a: want $want, got $got")
 	done
 	for a in "${!R[@]}"; do
@@ -469,7 +474,7 @@ suite() {
 	    serve --log=none --explain --sandbox=require -ro /tmp >/dev/null 2>&1 &&
 	    full=1
 	echo "#     kernel Landlock ABI $kabi, rsguard full sandbox: $full," \
-	    "io_uring sockets: $IOURING_OK, char devices: $CHR"
+	    "io_uring sockets: $IOURING_OK, char devices: $CHR, user namespaces: $USERNS"
 	if [ "$full" = 0 ]; then
 		if [ "$kabi" -ge 6 ]; then
 			notok "probe" "the kernel offers Landlock ABI $kabi but" \
