@@ -38,12 +38,18 @@ struct ctx {
 	unsigned	 seen;		/* bit per single-valued key */
 };
 
-/* rsync options a job may not set: rsguard sets or forbids them. */
+/*
+ * rsync options a job may not set: rsguard sets or forbids them.  Among
+ * them everything that defeats --delay-updates (MUST 2): --inplace and
+ * what implies it (--append, --append-verify, --write-devices), another
+ * temporary or partial directory, --no-delay-updates.
+ */
 static const char *const banned_long[] = {
 	"--rsh", "--rsync-path", "--remote-option", "--server", "--sender",
 	"--daemon", "--config", "--timeout", "--contimeout", "--bwlimit",
 	"--log-file", "--partial-dir", "--delay-updates", "--no-delay-updates",
-	"--temp-dir", "--inplace", "--append", "--write-batch",
+	"--temp-dir", "--inplace", "--append", "--append-verify",
+	"--write-devices", "--write-batch",
 	"--only-write-batch", "--read-batch", "--password-file", "--old-args",
 	"--port", "--sockopts", "--address", "--info", "--stats",
 	"--out-format", "--log-format", NULL
@@ -181,12 +187,12 @@ check_rsync_option(const char *w, const char **errstr)
 		return -1;
 	}
 	if (w[1] != '-') {
-		/* a cluster of short flags: no remote shell, no -M */
+		/* short flags: no remote shell, no -M, no -T (temp-dir) */
 		for (i = 1; w[i] != '\0'; i++)
 			if (!isalpha((unsigned char)w[i]) ||
-			    strchr("eM", w[i]) != NULL) {
+			    strchr("eMT", w[i]) != NULL) {
 				*errstr = "options: short option not allowed "
-				    "(-e and -M are set by rsguard)";
+				    "(-e, -M and -T are set by rsguard)";
 				return -1;
 			}
 		return 0;

@@ -149,12 +149,35 @@ slashed(const char *p)
 	return xasprintf("%s/", p);
 }
 
+/*
+ * rsync 3.5's words that turn deletion on (popt takes no abbreviations;
+ * "--del" is rsync's own alias of --delete-during): DEL_WHEN for the
+ * delete mode options, DEL_IMPLIES for --delete-excluded, which alone
+ * means --delete-during; 0 for anything else.
+ */
+enum { DEL_WHEN = 1, DEL_IMPLIES };
+
+static int
+delete_word(const char *w)
+{
+	static const char *const when[] = { "--del", "--delete",
+	    "--delete-before", "--delete-during", "--delete-after",
+	    "--delete-delay", NULL };
+	size_t i;
+
+	for (i = 0; when[i] != NULL; i++)
+		if (strcmp(w, when[i]) == 0)
+			return DEL_WHEN;
+	return strcmp(w, "--delete-excluded") == 0 ? DEL_IMPLIES : 0;
+}
+
 void
 mirror_rsync_argv(const struct job *j, int progress, struct strvec *sv)
 {
 	struct strvec ssh = { NULL, 0, 0 };
 	char *e, *t;
 	size_t i;
+	int del = 0, k;
 
 	strvec_push(sv, xstrdup(j->rsync));
 	if (j->options.n == 0) {
@@ -162,10 +185,20 @@ mirror_rsync_argv(const struct job *j, int progress, struct strvec *sv)
 		strvec_push(sv, xstrdup(j->atomic ? "--delete-delay" :
 		    "--delete"));
 	}
-	for (i = 0; i < j->options.n; i++)
-		/* deletions wait for the end too (MUST 4) */
-		strvec_push(sv, xstrdup(strcmp(j->options.v[i], "--delete") ||
-		    !j->atomic ? j->options.v[i] : "--delete-delay"));
+	for (i = 0; i < j->options.n; i++) {
+		/*
+		 * Deletions wait for the end too (MUST 4): every spelling of
+		 * the delete mode becomes one --delete-delay after the loop.
+		 */
+		if (j->atomic && (k = delete_word(j->options.v[i])) != 0) {
+			del = 1;
+			if (k == DEL_WHEN)
+				continue;
+		}
+		strvec_push(sv, xstrdup(j->options.v[i]));
+	}
+	if (del)
+		strvec_push(sv, xstrdup("--delete-delay"));
 	/*
 	 * NB. the price: rsync 3.5 then looks each file up in the partial
 	 * dir too (one failed open and two stats more per file); measured

@@ -74,6 +74,77 @@ test_accept(void)
 	job_free(&j);
 }
 
+/* How many times w is in the rsync argv for job text t. */
+static int
+count_word(const char *t, const char *w)
+{
+	struct job j;
+	struct strvec av = { NULL, 0, 0 };
+	const char *errstr;
+	int line, n = 0;
+	size_t i;
+
+	if (!ASSERT_INT_EQ(job_parse(t, "t", "/etc/rsguard/jobs", &j, &line,
+	    &errstr), 0))
+		return -1;
+	mirror_rsync_argv(&j, 0, &av);
+	for (i = 0; i < av.n; i++)
+		n += strcmp(av.v[i], w) == 0;
+	strvec_free(&av);
+	job_free(&j);
+	return n;
+}
+
+/*
+ * mirror.c MUST 4: under atomic = yes every spelling of the delete mode
+ * reaches rsync as one --delete-delay, in whatever order atomic is given.
+ */
+static void
+test_atomic_delete(void)
+{
+	static const char *const when[] = { "--del", "--delete",
+	    "--delete-before", "--delete-during", "--delete-after",
+	    "--delete-delay" };
+	char t[512];
+	size_t i, k;
+
+	for (i = 0; i < sizeof(when) / sizeof(when[0]); i++) {
+		snprintf(t, sizeof(t), BASE "options = -a %s\n", when[i]);
+		ASSERT_INT_EQ(count_word(t, "--delete-delay"), 1);
+		for (k = 0; k < sizeof(when) / sizeof(when[0]) - 1; k++)
+			ASSERT_INT_EQ(count_word(t, when[k]), 0);
+		snprintf(t, sizeof(t), "[job]\natomic = yes\noptions = -a\n"
+		    "options = %s --numeric-ids\ndirection = push\n"
+		    "source = /srv/a\ndestination = bk@h:/x\nkey = /k/id\n",
+		    when[i]);
+		ASSERT_INT_EQ(count_word(t, "--delete-delay"), 1);
+		ASSERT_INT_EQ(count_word(t, "--numeric-ids"), 1);
+		/* atomic = no: the option as written, nothing added */
+		snprintf(t, sizeof(t), BASE "options = -a %s\natomic = no\n",
+		    when[i]);
+		ASSERT_INT_EQ(count_word(t, when[i]), 1);
+		ASSERT_INT_EQ(count_word(t, "--delete-delay"),
+		    strcmp(when[i], "--delete-delay") == 0);
+	}
+	/* two spellings: still one */
+	ASSERT_INT_EQ(count_word(BASE "options = --del --delete-after -a\n",
+	    "--delete-delay"), 1);
+	/* --delete-excluded alone deletes (during): delayed, and kept */
+	ASSERT_INT_EQ(count_word(BASE "options = -a --delete-excluded\n",
+	    "--delete-delay"), 1);
+	ASSERT_INT_EQ(count_word(BASE "options = -a --delete-excluded\n",
+	    "--delete-excluded"), 1);
+	ASSERT_INT_EQ(count_word(BASE "options = -a --delete-excluded\n"
+	    "atomic = no\n", "--delete-delay"), 0);
+	/* no deletion asked for: none added */
+	ASSERT_INT_EQ(count_word(BASE "options = -a --max-delete=5\n",
+	    "--delete-delay"), 0);
+	ASSERT_INT_EQ(count_word(BASE "options = -a\n", "--delay-updates"), 1);
+	/* the default options */
+	ASSERT_INT_EQ(count_word(BASE, "--delete-delay"), 1);
+	ASSERT_INT_EQ(count_word(BASE "atomic = no\n", "--delete"), 1);
+}
+
 static void
 test_refuse(void)
 {
@@ -83,6 +154,16 @@ test_refuse(void)
 	refuse(BASE "colour = red\n", 6, "unknown key");
 	refuse("[other]\nkey = /x\n", 2, "keys belong");
 	refuse(BASE "options = -avze\n", 6, "options: short");
+	/* what would defeat --delay-updates (job.c MUST 2) */
+	refuse(BASE "options = -aT\n", 6, "options: short");
+	refuse(BASE "options = -Ttmp\n", 6, "options: short");
+	refuse(BASE "options = --inplace\n", 6, "options: this rsync");
+	refuse(BASE "options = --append\n", 6, "options: this rsync");
+	refuse(BASE "options = --append-verify\n", 6, "options: this rsync");
+	refuse(BASE "options = --write-devices\n", 6, "options: this rsync");
+	refuse(BASE "options = --temp-dir=/t\n", 6, "options: this rsync");
+	refuse(BASE "options = --partial-dir=p\n", 6, "options: this rsync");
+	refuse(BASE "options = --no-delay-updates\n", 6, "options: this rsync");
 	refuse(BASE "options = --rsh=sh\n", 6, "options: this rsync");
 	refuse(BASE "options = --rsync-path=x\n", 6, "options: this rsync");
 	refuse(BASE "options = a\n", 6, "options: each");
@@ -182,6 +263,7 @@ int
 main(void)
 {
 	test_accept();
+	test_atomic_delete();
 	test_refuse();
 	test_names_durations();
 	test_state();

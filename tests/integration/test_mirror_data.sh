@@ -1,0 +1,118 @@
+#!/bin/bash
+# rsguard mirror's data guarantees against the real sshd: a run killed
+# mid-transfer leaves the destination as it was (atomic = yes, whatever
+# the delete option's spelling); the status and exit codes tell the truth.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# setup pull|push [PROXYCMD]: scratch with src/ dst/ jobs/ state/, job "j"
+# (retries = 0) and its pinned host key.  @S@ in PROXYCMD is the scratch.
+setup() {
+	local dir=$1 proxy=${2:-$SSHD -i -f $IT_SSHDIR/sshd_config}
+	new_scratch
+	proxy=${proxy//@S@/$S}
+	mkdir -p "$S/src" "$S/dst" "$S/jobs" "$S/state"
+	make_tree "$S/src"
+	if [ "$dir" = push ]; then
+		authorize -wo "$S/dst"
+		src=$S/src dst="$(id -un)@$IT_HOST:/"
+	else
+		authorize -ro "$S/src"
+		src="$(id -un)@$IT_HOST:/" dst=$S/dst
+	fi
+	cat >"$S/jobs/j.conf" <<EOT
+[job]
+direction = $dir
+source = $src
+destination = $dst
+key = $IT_SSHDIR/client_ed25519
+options = ${OPTIONS:--a --delete}
+timeout = 60
+retries = 0
+retry_delay = 0
+every = 1h
+ssh_option = ProxyCommand=$proxy
+ssh_option = LogLevel=ERROR
+EOT
+	[ -n "${EXTRA:-}" ] && printf '%s\n' "$EXTRA" >>"$S/jobs/j.conf"
+	printf 'localhost %s\n' "$(cut -d' ' -f1,2 "$IT_SSHDIR/host_ed25519.pub")" \
+	    >"$S/jobs/j.known_hosts"
+	OPTS=(--jobs-dir "$S/jobs" --state-dir "$S/state")
+}
+mirror() { "$RSGUARD" mirror "${OPTS[@]}" "$@" j >"$S/out" 2>"$LAST_ERR"; RC=$?; }
+json() { jq -r ".$1" "$S/state/j.json"; }
+
+# The destination's regular files (name, size, sum), the partial dirs
+# (.~tmp~) left out.  NB. rsync makes directories and symlinks as it goes,
+# --delay-updates or not: only files wait for the end.
+listing() { (cd "$1" && find . -name .~tmp~ -prune -o -type f -print0 |
+    sort -z | xargs -0r md5sum); }
+
+# kill_sshd PID: SIGKILL to the session's sshd processes (PID and the
+# sshd children it forked: unprivileged, the child holds the connection).
+kill_sshd() {
+	local p pids=$1 all=
+	while [ -n "$pids" ]; do
+		all="$all $pids"
+		# shellcheck disable=SC2086
+		pids=$(for p in $pids; do ps -o pid=,comm= --ppid "$p"; done |
+		    awk '$2 ~ /^sshd/ { print $1 }')
+	done
+	trace "kill -KILL$all"
+	# shellcheck disable=SC2086
+	kill -KILL $all
+}
+
+# A pull with stale files in the destination; the sshd of the session is
+# killed (SIGKILL) while a large file is on its way (bwlimit keeps it on
+# the wire for ~20 s).  Every spelling of --delete must leave the old tree
+# as it was: stale files kept, no new file installed.  A second run
+# completes it.
+killed_pull() {
+	local opt=$1 i pid before after
+	OPTIONS="-a $opt" EXTRA="bwlimit = 200" setup pull "@S@/proxy.sh"
+	head -c 4000000 /dev/urandom >"$S/src/sub/large.bin"
+	cat >"$S/proxy.sh" <<EOT
+#!/bin/sh
+echo \$\$ >"$S/sshd.pid"
+exec $SSHD -i -f $IT_SSHDIR/sshd_config
+EOT
+	chmod +x "$S/proxy.sh"
+	mkdir -p "$S/dst/sub"
+	echo stale >"$S/dst/stale1"
+	echo stale >"$S/dst/sub/stale2"
+	before=$(listing "$S/dst")
+	"$RSGUARD" mirror "${OPTS[@]}" j >"$S/out" 2>"$LAST_ERR" &
+	pid=$!
+	# wait until part of large.bin has arrived (a temp file over 100 KB)
+	for i in $(seq 300); do
+		[ -n "$(find "$S/dst" -type f -size +100k 2>/dev/null)" ] && break
+		sleep 0.1
+	done
+	[ -s "$S/sshd.pid" ] || { kill "$pid"; wait "$pid"; fail "$opt: no session"; return 1; }
+	[ -n "$(find "$S/dst" -type f -size +100k)" ] ||
+	    { kill "$pid"; wait "$pid"; fail "$opt: transfer never got under way"; return 1; }
+	trace "killing sshd at $(find "$S/dst" -type f -size +100k -printf '%P %s ')"
+	kill_sshd "$(cat "$S/sshd.pid")"
+	wait "$pid"; RC=$?
+	[ "$RC" != 0 ] || { fail "$opt: exit 0 after the session was killed"; return 1; }
+	after=$(listing "$S/dst")
+	[ "$before" = "$after" ] || { fail "$opt: destination changed by a failed run:" \
+	    "$(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | head -6 | tr '\n' ' ')"; return 1; }
+	[ "$(json result)" = failed ] || { fail "$opt: status $(json result)"; return 1; }
+	sed -i '/^bwlimit/d' "$S/jobs/j.conf"
+	mirror
+	[ "$RC" = 0 ] || { fail "$opt: second run exit $RC"; return 1; }
+	[ ! -e "$S/dst/stale1" ] && [ ! -e "$S/dst/sub/stale2" ] ||
+	    { fail "$opt: stale files survived a good run"; return 1; }
+	same_tree "$S/src" "$S/dst" || return 1
+}
+
+t_killed_pull_del() { killed_pull --del; }
+t_killed_pull_delete_before() { killed_pull --delete-before; }
+t_killed_pull_delete_during() { killed_pull --delete-during; }
+t_killed_pull_delete_after() { killed_pull --delete-after; }
+t_killed_pull_delete_excluded() { killed_pull --delete-excluded; }
+
+run_tests t_killed_pull_del t_killed_pull_delete_before \
+    t_killed_pull_delete_during t_killed_pull_delete_after \
+    t_killed_pull_delete_excluded
