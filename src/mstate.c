@@ -1,7 +1,8 @@
 /*
  * mstate.c - the status a mirror run leaves for monitoring: one JSON file
  * per job and, optionally, a node_exporter textfile.  Both are replaced
- * atomically (temp file, fsync, rename) so a reader never sees half.
+ * atomically (temp file, fsync, rename, fsync of the directory) so a
+ * reader never sees half and a power loss keeps the last one.
  */
 #include <sys/stat.h>
 
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "mstate.h"
 #include "util.h"
 
@@ -212,8 +214,15 @@ mstate_write(const char *dir, const char *name, const char *data, int mode)
 		goto fail;
 	}
 	fd = -1;
-	if (rename(tmp, dst) == -1)
-		goto fail;
+	/* the rename is durable too: the directory is fsynced */
+	if (afile_rename(tmp, dst) == -1) {
+		save = errno;
+		(void)unlink(tmp);	/* ENOENT once renamed */
+		free(tmp);
+		free(dst);
+		errno = save;
+		return -1;
+	}
 	free(tmp);
 	free(dst);
 	return 0;

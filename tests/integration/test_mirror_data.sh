@@ -113,6 +113,54 @@ t_killed_pull_delete_during() { killed_pull --delete-during; }
 t_killed_pull_delete_after() { killed_pull --delete-after; }
 t_killed_pull_delete_excluded() { killed_pull --delete-excluded; }
 
-run_tests t_killed_pull_del t_killed_pull_delete_before \
+# dir_synced TRACE PATH: in strace output TRACE, PATH was renamed into
+# place and then its directory fsynced (through a descriptor opened on
+# it, or the renameat's own directory descriptor).
+dir_synced() {
+	awk -v base="$(basename "$2")" -v dir="$(dirname "$2")" '
+	!r && /rename/ && / = 0$/ &&
+	    (index($0, "/" base "\"") || index($0, "\"" base "\"")) {
+		r = 1
+		if (match($0, /renameat2?\([0-9]+/)) {
+			fd = substr($0, RSTART, RLENGTH); sub(/.*\(/, "", fd)
+		}
+		next
+	}
+	r && /openat\(/ && index($0, "\"" dir "\"") && /O_DIRECTORY/ {
+		n = split($0, a, "= "); fd = a[n] + 0; next
+	}
+	r && fd != "" && index($0, "fsync(" fd ")") && / = 0$/ { ok = 1; exit }
+	END { exit !ok }' "$1"
+}
+
+# Every file replaced atomically survives a power loss: after the rename
+# the directory is fsynced too (the status file, the textfile, a pin).
+t_replaced_files_are_durable() {
+	command -v strace >/dev/null || { skip "no strace"; return 0; }
+	setup push
+	mkdir "$S/metrics"
+	strace -o "$S/trace" -e trace=rename,renameat,renameat2,openat,fsync \
+	    "$RSGUARD" mirror "${OPTS[@]}" --metrics-dir "$S/metrics" j \
+	    >"$S/out" 2>"$LAST_ERR" || { fail "mirror exit $?"; return 1; }
+	dir_synced "$S/trace" "$S/state/j.json" ||
+	    { fail "state dir not fsynced after the rename of j.json"; return 1; }
+	dir_synced "$S/trace" "$S/metrics/rsguard_j.prom" ||
+	    { fail "metrics dir not fsynced after the rename"; return 1; }
+	rm "$S/jobs/j.known_hosts"
+	strace -o "$S/trace" -e trace=rename,renameat,renameat2,openat,fsync \
+	    "$RSGUARD" trust --jobs-dir "$S/jobs" --yes j >"$S/out" 2>"$LAST_ERR" ||
+	    { fail "trust exit $?"; return 1; }
+	dir_synced "$S/trace" "$S/jobs/j.known_hosts" ||
+	    { fail "jobs dir not fsynced after the pin's rename"; return 1; }
+	mkdir -m 700 "$S/ak"
+	strace -o "$S/trace" -e trace=rename,renameat,renameat2,openat,fsync \
+	    "$RSGUARD" authorize --key "$IT_SSHDIR/client_ed25519.pub" --from 127.0.0.1 \
+	    --install --file "$S/ak/authorized_keys" -ro "$S/src" >"$S/out" 2>"$LAST_ERR" ||
+	    { fail "authorize exit $?"; return 1; }
+	dir_synced "$S/trace" "$S/ak/authorized_keys" ||
+	    { fail "authorized_keys dir not fsynced after the rename"; return 1; }
+}
+
+run_tests ${IT_TESTS:-t_killed_pull_del t_killed_pull_delete_before \
     t_killed_pull_delete_during t_killed_pull_delete_after \
-    t_killed_pull_delete_excluded
+    t_killed_pull_delete_excluded t_replaced_files_are_durable}
