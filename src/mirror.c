@@ -88,9 +88,10 @@ usage(int status)
 	    "directory,\nor a path): lock, rsync over a pinned, key-only ssh, "
 	    "retries, time bound,\nstatus file.  -n prints the rsync command "
 	    "without running it; -q is quiet\neven on a terminal.  Exit: 0 ok "
-	    "(also when files vanished), 1 set-up error,\n75 already running, "
-	    "124 timed out, 128+N stopped by signal N (TERM, INT, HUP;\n"
-	    "rsync and ssh are stopped too), else rsync's status.\n");
+	    "(also when files vanished, rsync 24), 1 set-up\nerror, 75 already "
+	    "running, 124 timed out, 128+N stopped by signal N (TERM,\nINT, "
+	    "HUP; rsync and ssh are stopped too), 255 ssh refused (host key, "
+	    "key),\nelse the last rsync's status.\n");
 	exit(status);
 }
 
@@ -527,7 +528,8 @@ attempts(struct run *r, struct strvec *av)
 		finish(r, "timeout", code, msg);
 	} else {
 		snprintf(msg, sizeof(msg), "rsync failed with exit %d%s", code,
-		    mirror_retryable(code) ? " (retries exhausted)" : "");
+		    !mirror_retryable(code) ? "" : r->j.retries > 0 ?
+		    " (retries exhausted)" : " (not retried: retries = 0)");
 		finish(r, "failed", code, msg);
 	}
 	return code;

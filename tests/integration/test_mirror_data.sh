@@ -161,6 +161,63 @@ t_replaced_files_are_durable() {
 	    { fail "authorized_keys dir not fsynced after the rename"; return 1; }
 }
 
+# fake_rsync CODE [STDERR]: the job runs a stand-in rsync that says
+# STDERR and exits CODE (or kills itself when CODE is a signal name).
+fake_rsync() {
+	cat >"$S/fake-rsync" <<EOT
+#!/bin/sh
+echo "\$0 \$*" >>"$S/fake.calls"
+printf '%s\n' "${2:-rsync error: some error (code $1)}" >&2
+case $1 in [A-Z]*) kill -$1 \$\$ ;; esac
+exit $1
+EOT
+	chmod 755 "$S/fake-rsync"
+	: >"$S/fake.calls"
+	sed -i "/^rsync = /d; s|^\\[job\\]\$|[job]\\nrsync = $S/fake-rsync|" "$S/jobs/j.conf"
+}
+retries() { sed -i "s/^retries = .*/retries = $1/" "$S/jobs/j.conf"; }
+calls() { wc -l <"$S/fake.calls"; }
+
+# The exit status is rsync's, but for the documented mapping, and the
+# message says "retries exhausted" only when there were retries.
+t_exit_status_mapping() {
+	setup push
+	fake_rsync 12
+	mirror
+	[ "$RC" = 12 ] && [ "$(json exit)" = 12 ] && [ "$(json rsync_exit)" = 12 ] ||
+	    { fail "rsync 12: exit $RC, status $(json exit)/$(json rsync_exit)"; return 1; }
+	[ "$(calls)" = 1 ] || { fail "retries = 0: $(calls) attempts"; return 1; }
+	grep -q 'retries exhausted' "$LAST_ERR" &&
+	    { fail "retries = 0 but \"retries exhausted\": $(head -1 "$LAST_ERR")"; return 1; }
+	grep -q 'rsync failed with exit 12 (not retried: retries = 0)' "$LAST_ERR" ||
+	    { fail "message: $(head -1 "$LAST_ERR")"; return 1; }
+	retries 1
+	mirror
+	[ "$RC" = 12 ] && [ "$(calls)" = 3 ] || { fail "retries = 1: exit $RC, $(calls) calls"; return 1; }
+	grep -q 'rsync failed with exit 12 (retries exhausted)' "$LAST_ERR" ||
+	    { fail "message: $(head -1 "$LAST_ERR")"; return 1; }
+	fake_rsync 23
+	mirror
+	[ "$RC" = 23 ] && [ "$(calls)" = 1 ] && [ "$(json exit)" = 23 ] ||
+	    { fail "rsync 23: exit $RC, $(calls) calls"; return 1; }
+	grep -q 'retries exhausted\|not retried: retries' "$LAST_ERR" &&
+	    { fail "23 is not retryable: $(head -1 "$LAST_ERR")"; return 1; }
+	# ssh refused the connection: 255 whether rsync said 12 or 255
+	fake_rsync 12 "user@h: Permission denied (publickey)."
+	mirror
+	[ "$RC" = 255 ] && [ "$(json exit)" = 255 ] && [ "$(json rsync_exit)" = 12 ] &&
+	    [ "$(calls)" = 1 ] || { fail "refused key: exit $RC, rsync_exit $(json rsync_exit)"; return 1; }
+	fake_rsync KILL
+	mirror
+	[ "$RC" = 137 ] && [ "$(json rsync_exit)" = 137 ] || { fail "rsync killed: exit $RC"; return 1; }
+	fake_rsync 24
+	mirror
+	[ "$RC" = 0 ] && [ "$(json result)" = warning ] || { fail "rsync 24: exit $RC"; return 1; }
+	fake_rsync 0
+	mirror
+	[ "$RC" = 0 ] && [ "$(json result)" = ok ] || { fail "rsync 0: exit $RC"; return 1; }
+}
+
 run_tests ${IT_TESTS:-t_killed_pull_del t_killed_pull_delete_before \
     t_killed_pull_delete_during t_killed_pull_delete_after \
-    t_killed_pull_delete_excluded t_replaced_files_are_durable}
+    t_killed_pull_delete_excluded t_replaced_files_are_durable t_exit_status_mapping}
