@@ -37,6 +37,7 @@
 #include "log.h"
 #include "mirror.h"
 #include "mstate.h"
+#include "shword.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -87,11 +88,12 @@ usage(int status)
 	    "Run the mirror job JOB (a name looked up as JOB.conf in the jobs "
 	    "directory,\nor a path): lock, rsync over a pinned, key-only ssh, "
 	    "retries, time bound,\nstatus file.  -n prints the rsync command "
-	    "without running it; -q is quiet\neven on a terminal.  Exit: 0 ok "
-	    "(also when files vanished, rsync 24), 1 set-up\nerror, 75 already "
-	    "running, 124 timed out, 128+N stopped by signal N (TERM,\nINT, "
-	    "HUP; rsync and ssh are stopped too), 255 ssh refused (host key, "
-	    "key),\nelse the last rsync's status.\n");
+	    "as one line for sh, without running\nit; -q is quiet even on a "
+	    "terminal.\n"
+	    "Exit: 0 ok (also when files vanished, rsync 24), 1 set-up error, "
+	    "75 already\nrunning, 124 timed out, 128+N stopped by signal N "
+	    "(TERM, INT, HUP; rsync and\nssh are stopped too), 255 ssh refused "
+	    "(host key, key), else the last rsync's\nstatus.\n");
 	exit(status);
 }
 
@@ -549,7 +551,7 @@ mirror_main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *jobs_dir = NULL, *newname = NULL, *errstr;
-	char *path, *name, *state = NULL, *lockp;
+	char *path, *name, *state = NULL, *lockp, *q;
 	struct strvec av = { NULL, 0, 0 };
 	struct run r;
 	struct stat sb;
@@ -600,8 +602,12 @@ mirror_main(int argc, char **argv)
 	free(name);
 	mirror_rsync_argv(&r.j, isatty(1) && !r.quiet, &av);
 	if (dry) {
-		for (i = 0; i < av.n; i++)
-			printf("%s%s", i ? " " : "", av.v[i]);
+		/* one line for sh: every word quoted as needed (-e's too) */
+		for (i = 0; i < av.n; i++) {
+			q = shword_quote(av.v[i]);
+			printf("%s%s", i ? " " : "", q);
+			free(q);
+		}
 		printf("\n");
 		goto out;
 	}

@@ -218,6 +218,30 @@ t_exit_status_mapping() {
 	[ "$RC" = 0 ] && [ "$(json result)" = ok ] || { fail "rsync 0: exit $RC"; return 1; }
 }
 
+# mirror -n prints a line that, pasted into sh, runs the very argv mirror
+# runs (the -e value one word): a recorder stands in for rsync for both.
+t_dry_run_pastes_into_a_shell() {
+	setup push
+	cat >"$S/rec-rsync" <<EOT
+#!/bin/sh
+printf '%s\\0' "\$@" >"\$ARGV_OUT"
+EOT
+	chmod 755 "$S/rec-rsync"
+	sed -i "s|^\\[job\\]\$|[job]\\nrsync = $S/rec-rsync|" "$S/jobs/j.conf"
+	echo 'exclude = *.tmp files' >>"$S/jobs/j.conf"
+	ARGV_OUT=$S/argv.run mirror
+	[ "$RC" = 0 ] || { fail "run exit $RC"; return 1; }
+	mirror -n
+	[ "$RC" = 0 ] || { fail "-n exit $RC"; return 1; }
+	[ "$(wc -l <"$S/out")" = 1 ] || { fail "-n printed $(wc -l <"$S/out") lines"; return 1; }
+	ARGV_OUT=$S/argv.paste sh -c "$(cat "$S/out")" || { fail "pasted line: exit $?"; return 1; }
+	cmp -s "$S/argv.run" "$S/argv.paste" || { fail "pasted argv differs:" \
+	    "$(diff <(tr '\0' '\n' <"$S/argv.run") <(tr '\0' '\n' <"$S/argv.paste") | head -6 | tr '\n' ' ')"; return 1; }
+	grep -q "exclude=\*.tmp files" <(tr '\0' '\n' <"$S/argv.paste") ||
+	    { fail "exclude with a blank not one word"; return 1; }
+}
+
 run_tests ${IT_TESTS:-t_killed_pull_del t_killed_pull_delete_before \
     t_killed_pull_delete_during t_killed_pull_delete_after \
-    t_killed_pull_delete_excluded t_replaced_files_are_durable t_exit_status_mapping}
+    t_killed_pull_delete_excluded t_replaced_files_are_durable t_exit_status_mapping \
+    t_dry_run_pastes_into_a_shell}
