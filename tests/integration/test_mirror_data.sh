@@ -241,7 +241,53 @@ EOT
 	    { fail "exclude with a blank not one word"; return 1; }
 }
 
+# state_job NAME RESULT EXIT END LAST_SUCCESS: a job file (every = 1h)
+# and, unless RESULT is "-", the status file a run would have left.
+state_job() {
+	printf '[job]\ndirection = push\nsource = /srv\ndestination = u@h:/\nkey = /k\nevery = 1h\n' \
+	    >"$S/jobs/$1.conf"
+	[ "$2" = - ] && return 0
+	printf '{\n  "job": "%s",\n  "result": "%s",\n  "start": %s,\n  "end": %s,\n  "duration": 1.0,\n  "exit": %s,\n  "rsync_exit": %s,\n  "attempts": 1,\n  "bytes": 0,\n  "files": 0,\n  "last_success": %s,\n  "message": ""\n}\n' \
+	    "$1" "$2" "$(($4 - 1))" "$4" "$3" "$3" "$5" >"$S/state/$1.json"
+}
+status() { "$RSGUARD" status --jobs-dir "$S/jobs" --state-dir "$S/state" "$@" \
+    >"$S/st" 2>"$LAST_ERR"; RC=$?; }
+
+# status: a failed last run is not ok; each state has its exit status,
+# and a list exits with the worst.
+t_status_states() {
+	new_scratch
+	mkdir "$S/jobs" "$S/state"
+	local now; now=$(date +%s)
+	state_job a-ok ok 0 $((now - 60)) $((now - 60))
+	state_job b-warn warning 0 $((now - 60)) $((now - 60))
+	state_job c-fail failed 12 $((now - 60)) $((now - 1800))
+	state_job d-old failed 12 $((now - 60)) $((now - 3 * 3600))
+	state_job e-never -
+	local job want state
+	for job in a-ok:0:ok b-warn:1:warning c-fail:2:FAILED d-old:3:OVERDUE \
+	    e-never:4:NEVER; do
+		IFS=: read -r job want state <<<"$job"
+		status "$job"
+		[ "$RC" = "$want" ] || { fail "$job: exit $RC, want $want: $(tail -1 "$S/st")"; return 1; }
+		[ "$(awk -v j="$job" '$1 == j { print $NF }' "$S/st")" = "$state" ] ||
+		    { fail "$job: $(tail -1 "$S/st"), want $state"; return 1; }
+	done
+	status
+	[ "$RC" = 4 ] || { fail "all: exit $RC, want 4 (never run)"; return 1; }
+	[ "$(grep -c '^[a-e]-' "$S/st")" = 5 ] || { fail "rows: $(cat "$S/st")"; return 1; }
+	status a-ok b-warn c-fail
+	[ "$RC" = 2 ] || { fail "ok, warning, failed: exit $RC, want 2"; return 1; }
+	status --max-age 1 a-ok
+	[ "$RC" = 3 ] || { fail "--max-age 1: exit $RC, want 3"; return 1; }
+	status --max-age 0 a-ok
+	[ "$RC" = 5 ] || { fail "bad --max-age: exit $RC, want 5"; return 1; }
+	printf '[job]\ncolour = red\n' >"$S/jobs/f-bad.conf"
+	status
+	[ "$RC" = 5 ] || { fail "a bad job file: exit $RC, want 5"; return 1; }
+}
+
 run_tests ${IT_TESTS:-t_killed_pull_del t_killed_pull_delete_before \
     t_killed_pull_delete_during t_killed_pull_delete_after \
     t_killed_pull_delete_excluded t_replaced_files_are_durable t_exit_status_mapping \
-    t_dry_run_pastes_into_a_shell}
+    t_dry_run_pastes_into_a_shell t_status_states}
