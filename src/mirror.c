@@ -623,11 +623,21 @@ mirror_main(int argc, char **argv)
 	if (r.metrics_dir != NULL && stat(r.metrics_dir, &sb) == -1)
 		errx(MIRROR_EXIT_CONFIG, "metrics directory %s: %s", r.metrics_dir,
 		    strerror(errno));
+	/* a FIFO or a link where the status file goes: refused at once */
+	if (mstate_load(r.state_dir, r.j.name, &r.st) == -1 &&
+	    (errno == EINVAL || errno == ELOOP))
+		errx(MIRROR_EXIT_CONFIG, "%s/%s.json: not a regular file; "
+		    "remove it", r.state_dir, r.j.name);
+	memset(&r.st, 0, sizeof(r.st));
 	openlog("rsguard", LOG_PID, LOG_USER);
 	/* MUST 1: no O_CLOEXEC: rsync and ssh keep holding the lock */
 	lockp = xasprintf("%s/%s.lock", r.state_dir, r.j.name);
-	if ((lockfd = open(lockp, O_RDWR | O_CREAT | O_NOFOLLOW, 0600)) == -1)
+	if ((lockfd = open(lockp, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY, 0600)) == -1)
 		errx(MIRROR_EXIT_CONFIG, "cannot open lock %s: %s", lockp, strerror(errno));
+	if (fstat(lockfd, &sb) == -1 || !S_ISREG(sb.st_mode))
+		errx(MIRROR_EXIT_CONFIG, "%s: not a regular file; remove it",
+		    lockp);
 	if (flock(lockfd, LOCK_EX | LOCK_NB) == -1) {
 		syslog(LOG_WARNING, "job %s: already running; this run "
 		    "skipped", r.j.name);

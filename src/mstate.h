@@ -34,7 +34,9 @@ void	 mstate_stats(const char *out, struct mstate *st);
  * fsync of dir.  Returns 0 or -1 with errno. */
 int	 mstate_write(const char *dir, const char *name, const char *data,
 	    int mode);
-/* Read dir/JOB.json into st.  0, or -1 if missing or unparsable. */
+/* Read dir/JOB.json into st.  0, or -1 with errno: ENOENT missing, ELOOP
+ * a symlink, EINVAL not a regular file (a FIFO is not waited on), EBADMSG
+ * unparsable, else open's or read's. */
 int	 mstate_load(const char *dir, const char *job, struct mstate *st);
 
 #endif

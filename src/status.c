@@ -12,6 +12,7 @@
  */
 #include <dirent.h>
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +44,8 @@ usage(int status)
 	    "\"every\", else 2d.\n"
 	    "Exit (the worst job): 0 ok, 1 warning (last run: rsync 24), 2 "
 	    "failed (last\nrun failed, not yet overdue), 3 overdue, 4 never "
-	    "run, 5 error (usage, a job\nfile that cannot be read).\n");
+	    "run, 5 error (usage, a job\nfile that cannot be read, a status "
+	    "file that is not a regular file or\ncannot be read).\n");
 	exit(status);
 }
 
@@ -93,6 +95,14 @@ show(const char *path, const char *state_dir, int max_age, long long now)
 	}
 	limit = max_age ? max_age : j.every ? 2 * j.every : DEFAULT_MAX_AGE;
 	if (mstate_load(state_dir, j.name, &st) == -1) {
+		if (errno != ENOENT) {
+			printf("%-20s %-8s %s/%s.json: %s\n", j.name, "ERROR",
+			    state_dir, j.name, errno == EINVAL || errno ==
+			    ELOOP ? "not a regular file" : errno == EBADMSG ?
+			    "not a status file" : strerror(errno));
+			job_free(&j);
+			return ST_ERROR;
+		}
 		printf("%-20s %-8s %-6s %-8s %-8s %s\n", j.name, "never", "-",
 		    "never", "never", statename[ST_NEVER]);
 		job_free(&j);

@@ -287,7 +287,39 @@ t_status_states() {
 	[ "$RC" = 5 ] || { fail "a bad job file: exit $RC, want 5"; return 1; }
 }
 
+# A FIFO (or anything but a regular file) where a state file belongs is
+# refused at once: status and mirror neither hang nor use it.
+t_state_fifo_refused() {
+	setup push
+	fake_rsync 12
+	mkfifo "$S/state/j.json"
+	timeout 10 "$RSGUARD" status "${OPTS[@]}" j >"$S/st" 2>"$LAST_ERR"; RC=$?
+	[ "$RC" != 124 ] || { fail "status hangs on a FIFO state file"; return 1; }
+	[ "$RC" = 5 ] && grep -q '^j .*j.json: not a regular file' "$S/st" ||
+	    { fail "status: exit $RC: $(cat "$S/st")"; return 1; }
+	timeout 10 "$RSGUARD" mirror "${OPTS[@]}" j >"$S/out" 2>"$LAST_ERR"; RC=$?
+	[ "$RC" != 124 ] || { fail "mirror hangs on a FIFO state file"; return 1; }
+	[ "$RC" = 1 ] && grep -q 'j.json: not a regular file' "$LAST_ERR" ||
+	    { fail "mirror: exit $RC"; return 1; }
+	[ "$(calls)" = 0 ] || { fail "mirror ran rsync beside a FIFO state file"; return 1; }
+	[ -p "$S/state/j.json" ] || { fail "FIFO replaced"; return 1; }
+	rm "$S/state/j.json"
+	ln -s /dev/null "$S/state/j.json"
+	mirror
+	[ "$RC" = 1 ] && [ "$(calls)" = 0 ] || { fail "symlink state file: exit $RC"; return 1; }
+	rm "$S/state/j.json"
+	mkfifo "$S/state/j.lock"
+	timeout 10 "$RSGUARD" mirror "${OPTS[@]}" j >"$S/out" 2>"$LAST_ERR"; RC=$?
+	[ "$RC" = 1 ] && grep -q 'j.lock: not a regular file' "$LAST_ERR" &&
+	    [ "$(calls)" = 0 ] || { fail "FIFO lock: exit $RC, $(calls) calls"; return 1; }
+	rm "$S/state/j.lock"
+	mirror
+	[ "$RC" = 12 ] && [ "$(calls)" = 1 ] && [ -f "$S/state/j.json" ] ||
+	    { fail "after the FIFOs: exit $RC"; return 1; }
+}
+
 run_tests ${IT_TESTS:-t_killed_pull_del t_killed_pull_delete_before \
     t_killed_pull_delete_during t_killed_pull_delete_after \
     t_killed_pull_delete_excluded t_replaced_files_are_durable t_exit_status_mapping \
-    t_dry_run_pastes_into_a_shell t_status_states}
+    t_dry_run_pastes_into_a_shell t_status_states \
+    t_state_fifo_refused}
