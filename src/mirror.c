@@ -85,6 +85,7 @@ usage(int status)
 	    "usage: rsguard mirror [--jobs-dir DIR] [--state-dir DIR] "
 	    "[--metrics-dir DIR] [-q] [-n] JOB\n"
 	    "       rsguard mirror [--jobs-dir DIR] --new NAME\n"
+	    "       rsguard mirror --help | --version\n"
 	    "Run the mirror job JOB (a name looked up as JOB.conf in the jobs "
 	    "directory,\nor a path): lock, rsync over a pinned, key-only ssh, "
 	    "retries, time bound,\nstatus file.  -n prints the rsync command "
@@ -548,6 +549,7 @@ mirror_main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *jobs_dir = NULL, *newname = NULL, *errstr;
@@ -582,6 +584,9 @@ mirror_main(int argc, char **argv)
 		case 'h':
 			usage(0);
 			break;
+		case 'V':
+			printf("rsguard %s\n", RSGUARD_VERSION);
+			return 0;
 		default:
 			usage(MIRROR_EXIT_CONFIG);
 		}

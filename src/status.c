@@ -39,6 +39,7 @@ usage(int status)
 	fprintf(status ? stderr : stdout,
 	    "usage: rsguard status [--jobs-dir DIR] [--state-dir DIR] "
 	    "[--max-age DURATION] [JOB ...]\n"
+	    "       rsguard status --help | --version\n"
 	    "List jobs with their last result and age.  A job is overdue when "
 	    "it had no\nsuccess within --max-age, else twice the job's "
 	    "\"every\", else 2d.\n"
@@ -131,6 +132,7 @@ status_main(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, 'S' },
 		{ "max-age", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *jobs_dir = NULL, *errstr;
@@ -159,6 +161,9 @@ status_main(int argc, char **argv)
 		case 'h':
 			usage(0);
 			break;
+		case 'V':
+			printf("rsguard %s\n", RSGUARD_VERSION);
+			return 0;
 		default:
 			usage(ST_ERROR);
 		}

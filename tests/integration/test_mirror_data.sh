@@ -318,8 +318,37 @@ t_state_fifo_refused() {
 	    { fail "after the FIFOs: exit $RC"; return 1; }
 }
 
+# Job files: the unknown key named with file:line, a 300-byte exclude
+# line whole, --version, and rsguard-mirror(1)'s SYNOPSIS one form a line.
+t_job_files() {
+	setup push
+	printf '[job]\ndirection = push\ncolour = red\n' >"$S/jobs/bad.conf"
+	"$RSGUARD" mirror --jobs-dir "$S/jobs" bad 2>"$LAST_ERR"; RC=$?
+	[ "$RC" = 1 ] && grep -q 'bad.conf:3: unknown key "colour"' "$LAST_ERR" ||
+	    { fail "unknown key: exit $RC: $(cat "$LAST_ERR")"; return 1; }
+	local long; long=$(head -c 290 /dev/zero | tr '\0' p)
+	echo "exclude = /$long/*.tmp" >>"$S/jobs/j.conf"
+	mirror -n
+	[ "$RC" = 0 ] && grep -qF -- "--exclude=/$long/*.tmp" "$S/out" ||
+	    { fail "300-byte line: exit $RC: $(head -c 300 "$LAST_ERR")"; return 1; }
+	local c
+	for c in mirror status; do
+		"$RSGUARD" $c --version >"$S/out" 2>"$LAST_ERR" ||
+		    { fail "$c --version: exit $?"; return 1; }
+		[ "$(cat "$S/out")" = "$("$RSGUARD" --version)" ] ||
+		    { fail "$c --version: $(cat "$S/out")"; return 1; }
+	done
+	command -v mandoc >/dev/null || { skip "no mandoc for the SYNOPSIS"; return 0; }
+	mandoc -Tascii "$IT_ROOT/man/rsguard-mirror.1" | col -b |
+	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' >"$S/syn"
+	for c in "mirror \[-nq\]" "mirror \[--jobs-dir dir\] --new" trust status schedule; do
+		grep -q "^     rsguard $c" "$S/syn" ||
+		    { fail "SYNOPSIS: no line for rsguard $c: $(tr -s ' \n' ' ' <"$S/syn")"; return 1; }
+	done
+}
+
 run_tests ${IT_TESTS:-t_killed_pull_del t_killed_pull_delete_before \
     t_killed_pull_delete_during t_killed_pull_delete_after \
     t_killed_pull_delete_excluded t_replaced_files_are_durable t_exit_status_mapping \
     t_dry_run_pastes_into_a_shell t_status_states \
-    t_state_fifo_refused}
+    t_state_fifo_refused t_job_files}

@@ -145,10 +145,23 @@ test_atomic_delete(void)
 	ASSERT_INT_EQ(count_word(BASE "atomic = no\n", "--delete"), 1);
 }
 
+/* A string of n times c (static; n < sizeof buffer). */
+static const char *
+line_of(int c, size_t n)
+{
+	static char buf[MAX_JOB_LINE * 2 + 8];
+
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	memset(buf, c, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 static void
 test_refuse(void)
 {
-	char big[400];
+	static char big[MAX_JOB_LINE * 2 + 400];
 
 	refuse(BASE "direction = pull\n", 6, "key given twice");
 	refuse(BASE "colour = red\n", 6, "unknown key");
@@ -191,18 +204,56 @@ test_refuse(void)
 	    "key = /k\n", 0, "bad host");
 	refuse("[job]\ndirection = push\nsource = /a\ndestination = /b\n"
 	    "key = /k\n", 0, "remote side");
-	/* MAX_JOB_LINE and MAX_JOB_LINE + 1 */
-	memset(big, 'a', sizeof(big));
-	snprintf(big, sizeof(big), "[job]\n#%.*s\n", MAX_JOB_LINE - 1,
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	/* MAX_JOB_LINE and MAX_JOB_LINE + 1 (job.c MUST 3) */
+	snprintf(big, sizeof(big), "[job]\n#%s\n", line_of('a',
+	    MAX_JOB_LINE - 1));
 	refuse(big, 0, "direction, source");
-	snprintf(big, sizeof(big), "[job]\n#%.*s\n", MAX_JOB_LINE,
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	snprintf(big, sizeof(big), "[job]\n#%s\n", line_of('a',
+	    MAX_JOB_LINE));
 	refuse(big, 2, "line too long");
+	/* one byte over: the tail would be a line of its own to libinih */
+	snprintf(big, sizeof(big), BASE "exclude = %s", line_of('x',
+	    MAX_JOB_LINE - 10 - 23 + 1));
+	strcat(big, "ssh_option = Tunnel=yes\n");
+	refuse(big, 6, "line too long");
+}
+
+/*
+ * Long lines (real paths and exclude patterns) parse whole, up to
+ * MAX_JOB_LINE bytes (job.c MUST 3); the unknown key is named.
+ */
+static void
+test_long_lines(void)
+{
+	static char big[MAX_JOB_LINE * 2 + 400];
+	struct job j;
+	const char *errstr;
+	size_t n;
+	int line;
+
+	ASSERT_TRUE(MAX_JOB_LINE >= 4096);
+	for (n = 190; n <= 4096 - 10; n += n < 300 ? 1 : 4096 - 10 - 300) {
+		snprintf(big, sizeof(big), BASE "exclude = %s\nexclude = y\n",
+		    line_of('x', n));
+		if (!ASSERT_INT_EQ(job_parse(big, "t", "/etc/rsguard/jobs", &j,
+		    &line, &errstr), 0))
+			continue;
+		if (ASSERT_INT_EQ((long long)j.excludes.n, 2)) {
+			ASSERT_INT_EQ((long long)strlen(j.excludes.v[0]),
+			    (long long)n);
+			ASSERT_STR_EQ(j.excludes.v[1], "y");
+		}
+		job_free(&j);
+	}
+	/* a long key: a real path */
+	snprintf(big, sizeof(big), "[job]\ndirection = pull\nsource = "
+	    "h:/x\ndestination = /%s\nkey = /k\n", line_of('d', 3000));
+	if (ASSERT_INT_EQ(job_parse(big, "t", "/j", &j, &line, &errstr), 0)) {
+		ASSERT_INT_EQ((long long)strlen(j.destination), 3001);
+		job_free(&j);
+	}
+	refuse(BASE "colour = red\n", 6, "unknown key \"colour\"");
+	refuse(BASE "Source = /x\n", 6, "unknown key \"Source\"");
 }
 
 static void
@@ -265,6 +316,7 @@ main(void)
 	test_accept();
 	test_atomic_delete();
 	test_refuse();
+	test_long_lines();
 	test_names_durations();
 	test_state();
 	return test_summary();
