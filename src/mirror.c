@@ -11,10 +11,12 @@
  *         only (no agent, no other keys, no user ssh config, no global
  *         known_hosts); a missing pin refuses to run.
  * MUST 4: updated files appear only at the end of a successful transfer
- *         (--delay-updates, deletions with --delete-delay); an
- *         interrupted run leaves the previous tree in place, with the
- *         partial data in .~tmp~ for the retry to resume -- unless the
- *         job file says "atomic = no".
+ *         (--delay-updates, deletions with --delete-delay whatever delete
+ *         option the job names); an interrupted run leaves the previous
+ *         files in place, with the partial data in .~tmp~ for the retry
+ *         to resume -- unless the job file says "atomic = no"
+ *         (test_job.c test_atomic_delete, test_mirror_data.sh
+ *         t_killed_pull_*).
  * MUST 5: every run that took the lock leaves a status file (and a
  *         textfile with --metrics-dir) and one syslog line.
  */
@@ -53,7 +55,8 @@ static const char template[] =
 "key = /etc/rsguard/keys/%s\n"
 "# The pinned host key; default: %s.known_hosts beside this file.\n"
 "#known_hosts = /etc/rsguard/jobs/%s.known_hosts\n"
-"# rsync options (default -a --delete; --delete runs as --delete-delay).\n"
+"# rsync options (default -a --delete).  With atomic = yes every delete\n"
+"# option (--del, --delete-before, ...) runs as --delete-delay.\n"
 "options = -a --delete --numeric-ids\n"
 "# One pattern per line, repeatable.\n"
 "#exclude = *.tmp\n"

@@ -2,6 +2,7 @@
 # rsguard mirror's data guarantees against the real sshd: a run killed
 # mid-transfer leaves the destination as it was (atomic = yes, whatever
 # the delete option's spelling); the status and exit codes tell the truth.
+# IT_TESTS="t_a t_b" runs only those (run.sh --inner as the current user).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # setup pull|push [PROXYCMD]: scratch with src/ dst/ jobs/ state/, job "j"
