@@ -31,6 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "authkeys.h"
 #include "commands.h"
 #include "exposure.h"
@@ -292,15 +293,13 @@ install(const char *file, int is_default, const struct ak_line *key,
 		errno = e;
 		err(1, "write %s/%s", dir, tmp);
 	}
-	if (renameat(dfd, tmp, dfd, base) == -1) {
+	if (afile_renameat(dfd, tmp, base) == -1) {
 		int e = errno;
 
 		unlinkat(dfd, tmp, 0);
 		errno = e;
-		err(1, "rename to %s", file);
+		err(1, "rename to %s (and fsync of %s)", file, dir);
 	}
-	if (fsync(dfd) == -1)
-		err(1, "fsync %s", dir);
 	fprintf(stderr, "rsguard: %s %s%s\n", replaced ?
 	    "replaced the line for this key in" : "added the line to", file,
 	    dropped ? " (and removed duplicate lines for it)" : "");

@@ -9,7 +9,10 @@
  *         checking, identity, timeouts, update mode) cannot be overridden
  *         from options = or ssh_option =.
  * MUST 3: lines over MAX_JOB_LINE, files over MAX_JOB_FILE, NUL and
- *         control characters are refused with the line number.
+ *         control characters are refused with the line number; every
+ *         line up to MAX_JOB_LINE reaches libinih whole (its line buffer
+ *         is set to hold it: a longer line would be split, its tail
+ *         parsed as a line of its own).
  */
 #include <sys/stat.h>
 
@@ -32,18 +35,28 @@
 #define RSYNC_PATH "/usr/bin/rsync"
 #endif
 
+/* "unknown key" with the key: valid until the next job_parse. */
+#define MAX_KEY_SHOWN	64
+static char unknown_err[MAX_KEY_SHOWN + 24];
+
 struct ctx {
 	struct job	*j;
 	const char	*err;
 	unsigned	 seen;		/* bit per single-valued key */
 };
 
-/* rsync options a job may not set: rsguard sets or forbids them. */
+/*
+ * rsync options a job may not set: rsguard sets or forbids them.  Among
+ * them everything that defeats --delay-updates (MUST 2): --inplace and
+ * what implies it (--append, --append-verify, --write-devices), another
+ * temporary or partial directory, --no-delay-updates.
+ */
 static const char *const banned_long[] = {
 	"--rsh", "--rsync-path", "--remote-option", "--server", "--sender",
 	"--daemon", "--config", "--timeout", "--contimeout", "--bwlimit",
 	"--log-file", "--partial-dir", "--delay-updates", "--no-delay-updates",
-	"--temp-dir", "--inplace", "--append", "--write-batch",
+	"--temp-dir", "--inplace", "--append", "--append-verify",
+	"--write-devices", "--write-batch",
 	"--only-write-batch", "--read-batch", "--password-file", "--old-args",
 	"--port", "--sockopts", "--address", "--info", "--stats",
 	"--out-format", "--log-format", NULL
@@ -181,12 +194,12 @@ check_rsync_option(const char *w, const char **errstr)
 		return -1;
 	}
 	if (w[1] != '-') {
-		/* a cluster of short flags: no remote shell, no -M */
+		/* short flags: no remote shell, no -M, no -T (temp-dir) */
 		for (i = 1; w[i] != '\0'; i++)
 			if (!isalpha((unsigned char)w[i]) ||
-			    strchr("eM", w[i]) != NULL) {
+			    strchr("eMT", w[i]) != NULL) {
 				*errstr = "options: short option not allowed "
-				    "(-e and -M are set by rsguard)";
+				    "(-e, -M and -T are set by rsguard)";
 				return -1;
 			}
 		return 0;
@@ -291,7 +304,11 @@ handler(void *user, const char *section, const char *name,
 		if (strcmp(name, keynames[k]) == 0)
 			break;
 	if (k == K_NKEYS) {
-		c->err = "unknown key";
+		/* the prescan let no control character through */
+		snprintf(unknown_err, sizeof(unknown_err), "unknown key "
+		    "\"%.*s\"%s", MAX_KEY_SHOWN, name, strlen(name) >
+		    MAX_KEY_SHOWN ? "..." : "");
+		c->err = unknown_err;
 		return 0;
 	}
 	if (k < K_OPTIONS) {
@@ -508,6 +525,15 @@ job_parse(const char *text, const char *name, const char *dir,
 	ini_allow_inline_comments = false;
 	ini_allow_no_value = false;
 	ini_stop_on_first_error = true;
+	/*
+	 * MUST 3: libinih's stack buffer is INI_MAX_LINE (200) bytes; a heap
+	 * buffer that grows to the line, '\n' and NUL holds every line the
+	 * prescan let through.  (Debian's libinih takes these at run time.)
+	 */
+	ini_use_stack = false;
+	ini_allow_realloc = true;
+	ini_initial_alloc = 256;
+	ini_max_line = MAX_JOB_LINE + 3;
 	if ((rc = ini_parse_string(text, handler, &c)) != 0) {
 		*line = rc > 0 ? rc : 0;
 		*errstr = c.err ? c.err : rc > 0 ?

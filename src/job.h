@@ -7,7 +7,7 @@
 #include "util.h"
 
 #define MAX_JOB_FILE	(64 * 1024)	/* bytes of one job file */
-#define MAX_JOB_LINE	196		/* bytes of one line (libinih: 200 - 4) */
+#define MAX_JOB_LINE	4096		/* bytes of one line, \r included */
 #define MAX_JOB_NAME	64		/* bytes of a job name */
 #define MAX_JOB_LIST	64		/* entries of a list key (exclude, ...) */
 #define MAX_JOB_TIME	(7 * 86400)	/* longest duration accepted, seconds */
@@ -55,8 +55,8 @@ struct job {
  * Parse job text (NUL-terminated, at most MAX_JOB_FILE bytes) into j.
  * `name' is the job's name; `dir' is the directory the job file is in
  * (used for the default known_hosts path; may be NULL).  Returns 0, or -1
- * with *line (0 when not tied to a line) and *errstr (static) set; j is
- * then freed.  Pure: no I/O.
+ * with *line (0 when not tied to a line) and *errstr (static, valid until
+ * the next call) set; j is then freed.  Pure: no I/O.
  */
 int	 job_parse(const char *text, const char *name, const char *dir,
 	    struct job *j, int *line, const char **errstr);

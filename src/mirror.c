@@ -11,10 +11,12 @@
  *         only (no agent, no other keys, no user ssh config, no global
  *         known_hosts); a missing pin refuses to run.
  * MUST 4: updated files appear only at the end of a successful transfer
- *         (--delay-updates, deletions with --delete-delay); an
- *         interrupted run leaves the previous tree in place, with the
- *         partial data in .~tmp~ for the retry to resume -- unless the
- *         job file says "atomic = no".
+ *         (--delay-updates, deletions with --delete-delay whatever delete
+ *         option the job names); an interrupted run leaves the previous
+ *         files in place, with the partial data in .~tmp~ for the retry
+ *         to resume -- unless the job file says "atomic = no"
+ *         (test_job.c test_atomic_delete, test_mirror_data.sh
+ *         t_killed_pull_*).
  * MUST 5: every run that took the lock leaves a status file (and a
  *         textfile with --metrics-dir) and one syslog line.
  */
@@ -37,6 +39,7 @@
 #include "log.h"
 #include "mirror.h"
 #include "mstate.h"
+#include "shword.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -52,7 +55,8 @@ static const char template[] =
 "key = /etc/rsguard/keys/%s\n"
 "# The pinned host key; default: %s.known_hosts beside this file.\n"
 "#known_hosts = /etc/rsguard/jobs/%s.known_hosts\n"
-"# rsync options (default -a --delete; --delete runs as --delete-delay).\n"
+"# rsync options (default -a --delete).  With atomic = yes every delete\n"
+"# option (--del, --delete-before, ...) runs as --delete-delay.\n"
 "options = -a --delete --numeric-ids\n"
 "# One pattern per line, repeatable.\n"
 "#exclude = *.tmp\n"
@@ -84,13 +88,16 @@ usage(int status)
 	    "usage: rsguard mirror [--jobs-dir DIR] [--state-dir DIR] "
 	    "[--metrics-dir DIR] [-q] [-n] JOB\n"
 	    "       rsguard mirror [--jobs-dir DIR] --new NAME\n"
+	    "       rsguard mirror --help | --version\n"
 	    "Run the mirror job JOB (a name looked up as JOB.conf in the jobs "
 	    "directory,\nor a path): lock, rsync over a pinned, key-only ssh, "
 	    "retries, time bound,\nstatus file.  -n prints the rsync command "
-	    "without running it; -q is quiet\neven on a terminal.  Exit: 0 ok "
-	    "(also when files vanished), 1 set-up error,\n75 already running, "
-	    "124 timed out, 128+N stopped by signal N (TERM, INT, HUP;\n"
-	    "rsync and ssh are stopped too), else rsync's status.\n");
+	    "as one line for sh, without running\nit; -q is quiet even on a "
+	    "terminal.\n"
+	    "Exit: 0 ok (also when files vanished, rsync 24), 1 set-up error, "
+	    "75 already\nrunning, 124 timed out, 128+N stopped by signal N "
+	    "(TERM, INT, HUP; rsync and\nssh are stopped too), 255 ssh refused "
+	    "(host key, key), else the last rsync's\nstatus.\n");
 	exit(status);
 }
 
@@ -149,12 +156,35 @@ slashed(const char *p)
 	return xasprintf("%s/", p);
 }
 
+/*
+ * rsync 3.5's words that turn deletion on (popt takes no abbreviations;
+ * "--del" is rsync's own alias of --delete-during): DEL_WHEN for the
+ * delete mode options, DEL_IMPLIES for --delete-excluded, which alone
+ * means --delete-during; 0 for anything else.
+ */
+enum { DEL_WHEN = 1, DEL_IMPLIES };
+
+static int
+delete_word(const char *w)
+{
+	static const char *const when[] = { "--del", "--delete",
+	    "--delete-before", "--delete-during", "--delete-after",
+	    "--delete-delay", NULL };
+	size_t i;
+
+	for (i = 0; when[i] != NULL; i++)
+		if (strcmp(w, when[i]) == 0)
+			return DEL_WHEN;
+	return strcmp(w, "--delete-excluded") == 0 ? DEL_IMPLIES : 0;
+}
+
 void
 mirror_rsync_argv(const struct job *j, int progress, struct strvec *sv)
 {
 	struct strvec ssh = { NULL, 0, 0 };
 	char *e, *t;
 	size_t i;
+	int del = 0, k;
 
 	strvec_push(sv, xstrdup(j->rsync));
 	if (j->options.n == 0) {
@@ -162,10 +192,20 @@ mirror_rsync_argv(const struct job *j, int progress, struct strvec *sv)
 		strvec_push(sv, xstrdup(j->atomic ? "--delete-delay" :
 		    "--delete"));
 	}
-	for (i = 0; i < j->options.n; i++)
-		/* deletions wait for the end too (MUST 4) */
-		strvec_push(sv, xstrdup(strcmp(j->options.v[i], "--delete") ||
-		    !j->atomic ? j->options.v[i] : "--delete-delay"));
+	for (i = 0; i < j->options.n; i++) {
+		/*
+		 * Deletions wait for the end too (MUST 4): every spelling of
+		 * the delete mode becomes one --delete-delay after the loop.
+		 */
+		if (j->atomic && (k = delete_word(j->options.v[i])) != 0) {
+			del = 1;
+			if (k == DEL_WHEN)
+				continue;
+		}
+		strvec_push(sv, xstrdup(j->options.v[i]));
+	}
+	if (del)
+		strvec_push(sv, xstrdup("--delete-delay"));
 	/*
 	 * NB. the price: rsync 3.5 then looks each file up in the partial
 	 * dir too (one failed open and two stats more per file); measured
@@ -494,7 +534,8 @@ attempts(struct run *r, struct strvec *av)
 		finish(r, "timeout", code, msg);
 	} else {
 		snprintf(msg, sizeof(msg), "rsync failed with exit %d%s", code,
-		    mirror_retryable(code) ? " (retries exhausted)" : "");
+		    !mirror_retryable(code) ? "" : r->j.retries > 0 ?
+		    " (retries exhausted)" : " (not retried: retries = 0)");
 		finish(r, "failed", code, msg);
 	}
 	return code;
@@ -511,10 +552,11 @@ mirror_main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *jobs_dir = NULL, *newname = NULL, *errstr;
-	char *path, *name, *state = NULL, *lockp;
+	char *path, *name, *state = NULL, *lockp, *q;
 	struct strvec av = { NULL, 0, 0 };
 	struct run r;
 	struct stat sb;
@@ -545,6 +587,9 @@ mirror_main(int argc, char **argv)
 		case 'h':
 			usage(0);
 			break;
+		case 'V':
+			printf("rsguard %s\n", RSGUARD_VERSION);
+			return 0;
 		default:
 			usage(MIRROR_EXIT_CONFIG);
 		}
@@ -565,8 +610,12 @@ mirror_main(int argc, char **argv)
 	free(name);
 	mirror_rsync_argv(&r.j, isatty(1) && !r.quiet, &av);
 	if (dry) {
-		for (i = 0; i < av.n; i++)
-			printf("%s%s", i ? " " : "", av.v[i]);
+		/* one line for sh: every word quoted as needed (-e's too) */
+		for (i = 0; i < av.n; i++) {
+			q = shword_quote(av.v[i]);
+			printf("%s%s", i ? " " : "", q);
+			free(q);
+		}
 		printf("\n");
 		goto out;
 	}
@@ -582,11 +631,21 @@ mirror_main(int argc, char **argv)
 	if (r.metrics_dir != NULL && stat(r.metrics_dir, &sb) == -1)
 		errx(MIRROR_EXIT_CONFIG, "metrics directory %s: %s", r.metrics_dir,
 		    strerror(errno));
+	/* a FIFO or a link where the status file goes: refused at once */
+	if (mstate_load(r.state_dir, r.j.name, &r.st) == -1 &&
+	    (errno == EINVAL || errno == ELOOP))
+		errx(MIRROR_EXIT_CONFIG, "%s/%s.json: not a regular file; "
+		    "remove it", r.state_dir, r.j.name);
+	memset(&r.st, 0, sizeof(r.st));
 	openlog("rsguard", LOG_PID, LOG_USER);
 	/* MUST 1: no O_CLOEXEC: rsync and ssh keep holding the lock */
 	lockp = xasprintf("%s/%s.lock", r.state_dir, r.j.name);
-	if ((lockfd = open(lockp, O_RDWR | O_CREAT | O_NOFOLLOW, 0600)) == -1)
+	if ((lockfd = open(lockp, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY, 0600)) == -1)
 		errx(MIRROR_EXIT_CONFIG, "cannot open lock %s: %s", lockp, strerror(errno));
+	if (fstat(lockfd, &sb) == -1 || !S_ISREG(sb.st_mode))
+		errx(MIRROR_EXIT_CONFIG, "%s: not a regular file; remove it",
+		    lockp);
 	if (flock(lockfd, LOCK_EX | LOCK_NB) == -1) {
 		syslog(LOG_WARNING, "job %s: already running; this run "
 		    "skipped", r.j.name);

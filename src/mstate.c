@@ -1,7 +1,12 @@
 /*
  * mstate.c - the status a mirror run leaves for monitoring: one JSON file
  * per job and, optionally, a node_exporter textfile.  Both are replaced
- * atomically (temp file, fsync, rename) so a reader never sees half.
+ * atomically (temp file, fsync, rename, fsync of the directory) so a
+ * reader never sees half and a power loss keeps the last one.
+ *
+ * MUST 1: a status file is read only when it is a regular file; a FIFO,
+ *         device, directory or symlink in its place is refused at once,
+ *         never waited on (test_mirror_data.sh t_state_fifo_refused).
  */
 #include <sys/stat.h>
 
@@ -13,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "mstate.h"
 #include "util.h"
 
@@ -212,8 +218,15 @@ mstate_write(const char *dir, const char *name, const char *data, int mode)
 		goto fail;
 	}
 	fd = -1;
-	if (rename(tmp, dst) == -1)
-		goto fail;
+	/* the rename is durable too: the directory is fsynced */
+	if (afile_rename(tmp, dst) == -1) {
+		save = errno;
+		(void)unlink(tmp);	/* ENOENT once renamed */
+		free(tmp);
+		free(dst);
+		errno = save;
+		return -1;
+	}
 	free(tmp);
 	free(dst);
 	return 0;
@@ -232,19 +245,32 @@ int
 mstate_load(const char *dir, const char *job, struct mstate *st)
 {
 	char *path, buf[MAX_STATE_FILE + 1];
+	struct stat sb;
 	ssize_t n;
 	size_t len = 0;
-	int fd;
+	int fd, save;
 
+	/* MUST 1: no wait on a FIFO or device, no symlink followed */
 	path = xasprintf("%s/%s.json", dir, job);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY);
 	free(path);
 	if (fd == -1)
 		return -1;
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		save = S_ISREG(sb.st_mode) ? errno : EINVAL;
+		close(fd);
+		errno = save;
+		return -1;
+	}
 	while (len < MAX_STATE_FILE &&
 	    (n = read(fd, buf + len, MAX_STATE_FILE - len)) > 0)
 		len += (size_t)n;
 	close(fd);
 	buf[len] = '\0';
-	return mstate_parse(buf, st);
+	if (mstate_parse(buf, st) == -1) {
+		errno = EBADMSG;
+		return -1;
+	}
+	return 0;
 }

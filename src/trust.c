@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "commands.h"
 #include "job.h"
 #include "mirror.h"
@@ -164,7 +165,12 @@ trust_main(int argc, char **argv)
 			errx(1, "not pinned");
 		}
 	}
-	if (rename(tmp, j.known_hosts) == -1) {
+	/* ssh wrote tmp: its data, then the rename, on disk */
+	if (afile_fsync(tmp) == -1) {
+		unlink(tmp);
+		err(1, "fsync %s", tmp);
+	}
+	if (afile_rename(tmp, j.known_hosts) == -1) {
 		unlink(tmp);
 		err(1, "rename to %s", j.known_hosts);
 	}

@@ -128,7 +128,7 @@ cp "$work/jobs/pull.known_hosts" "$work/jobs/push.known_hosts"
 diff -r "$work/srv/export" "$work/client/mirror" && echo "pull job: identical"
 "$rsguard" mirror $jobopts --state-dir "$work/state" push
 diff -r "$work/client/data" "$work/srv/incoming" && echo "push job: identical"
-"$rsguard" mirror -n $jobopts pull | tr ' ' '\n' | grep -E '^(--delay|--delete|.StrictHost|.UserKnown|.IdentitiesOnly|.BatchMode)' | sed 's/^/  /'
+"$rsguard" mirror -n $jobopts pull | grep -oE -- "--delay-updates|--delete-delay|(StrictHostKeyChecking|UserKnownHostsFile|IdentitiesOnly|BatchMode)=[^' ]*" | sed 's/^/  /'
 
 say "rsguard status"
 "$rsguard" status $jobopts --state-dir "$work/state"

@@ -74,15 +74,109 @@ test_accept(void)
 	job_free(&j);
 }
 
+/* How many times w is in the rsync argv for job text t. */
+static int
+count_word(const char *t, const char *w)
+{
+	struct job j;
+	struct strvec av = { NULL, 0, 0 };
+	const char *errstr;
+	int line, n = 0;
+	size_t i;
+
+	if (!ASSERT_INT_EQ(job_parse(t, "t", "/etc/rsguard/jobs", &j, &line,
+	    &errstr), 0))
+		return -1;
+	mirror_rsync_argv(&j, 0, &av);
+	for (i = 0; i < av.n; i++)
+		n += strcmp(av.v[i], w) == 0;
+	strvec_free(&av);
+	job_free(&j);
+	return n;
+}
+
+/*
+ * mirror.c MUST 4: under atomic = yes every spelling of the delete mode
+ * reaches rsync as one --delete-delay, in whatever order atomic is given.
+ */
+static void
+test_atomic_delete(void)
+{
+	static const char *const when[] = { "--del", "--delete",
+	    "--delete-before", "--delete-during", "--delete-after",
+	    "--delete-delay" };
+	char t[512];
+	size_t i, k;
+
+	for (i = 0; i < sizeof(when) / sizeof(when[0]); i++) {
+		snprintf(t, sizeof(t), BASE "options = -a %s\n", when[i]);
+		ASSERT_INT_EQ(count_word(t, "--delete-delay"), 1);
+		for (k = 0; k < sizeof(when) / sizeof(when[0]) - 1; k++)
+			ASSERT_INT_EQ(count_word(t, when[k]), 0);
+		snprintf(t, sizeof(t), "[job]\natomic = yes\noptions = -a\n"
+		    "options = %s --numeric-ids\ndirection = push\n"
+		    "source = /srv/a\ndestination = bk@h:/x\nkey = /k/id\n",
+		    when[i]);
+		ASSERT_INT_EQ(count_word(t, "--delete-delay"), 1);
+		ASSERT_INT_EQ(count_word(t, "--numeric-ids"), 1);
+		/* atomic = no: the option as written, nothing added */
+		snprintf(t, sizeof(t), BASE "options = -a %s\natomic = no\n",
+		    when[i]);
+		ASSERT_INT_EQ(count_word(t, when[i]), 1);
+		ASSERT_INT_EQ(count_word(t, "--delete-delay"),
+		    strcmp(when[i], "--delete-delay") == 0);
+	}
+	/* two spellings: still one */
+	ASSERT_INT_EQ(count_word(BASE "options = --del --delete-after -a\n",
+	    "--delete-delay"), 1);
+	/* --delete-excluded alone deletes (during): delayed, and kept */
+	ASSERT_INT_EQ(count_word(BASE "options = -a --delete-excluded\n",
+	    "--delete-delay"), 1);
+	ASSERT_INT_EQ(count_word(BASE "options = -a --delete-excluded\n",
+	    "--delete-excluded"), 1);
+	ASSERT_INT_EQ(count_word(BASE "options = -a --delete-excluded\n"
+	    "atomic = no\n", "--delete-delay"), 0);
+	/* no deletion asked for: none added */
+	ASSERT_INT_EQ(count_word(BASE "options = -a --max-delete=5\n",
+	    "--delete-delay"), 0);
+	ASSERT_INT_EQ(count_word(BASE "options = -a\n", "--delay-updates"), 1);
+	/* the default options */
+	ASSERT_INT_EQ(count_word(BASE, "--delete-delay"), 1);
+	ASSERT_INT_EQ(count_word(BASE "atomic = no\n", "--delete"), 1);
+}
+
+/* A string of n times c (static; n < sizeof buffer). */
+static const char *
+line_of(int c, size_t n)
+{
+	static char buf[MAX_JOB_LINE * 2 + 8];
+
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	memset(buf, c, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 static void
 test_refuse(void)
 {
-	char big[400];
+	static char big[MAX_JOB_LINE * 2 + 400];
 
 	refuse(BASE "direction = pull\n", 6, "key given twice");
 	refuse(BASE "colour = red\n", 6, "unknown key");
 	refuse("[other]\nkey = /x\n", 2, "keys belong");
 	refuse(BASE "options = -avze\n", 6, "options: short");
+	/* what would defeat --delay-updates (job.c MUST 2) */
+	refuse(BASE "options = -aT\n", 6, "options: short");
+	refuse(BASE "options = -Ttmp\n", 6, "options: short");
+	refuse(BASE "options = --inplace\n", 6, "options: this rsync");
+	refuse(BASE "options = --append\n", 6, "options: this rsync");
+	refuse(BASE "options = --append-verify\n", 6, "options: this rsync");
+	refuse(BASE "options = --write-devices\n", 6, "options: this rsync");
+	refuse(BASE "options = --temp-dir=/t\n", 6, "options: this rsync");
+	refuse(BASE "options = --partial-dir=p\n", 6, "options: this rsync");
+	refuse(BASE "options = --no-delay-updates\n", 6, "options: this rsync");
 	refuse(BASE "options = --rsh=sh\n", 6, "options: this rsync");
 	refuse(BASE "options = --rsync-path=x\n", 6, "options: this rsync");
 	refuse(BASE "options = a\n", 6, "options: each");
@@ -110,18 +204,56 @@ test_refuse(void)
 	    "key = /k\n", 0, "bad host");
 	refuse("[job]\ndirection = push\nsource = /a\ndestination = /b\n"
 	    "key = /k\n", 0, "remote side");
-	/* MAX_JOB_LINE and MAX_JOB_LINE + 1 */
-	memset(big, 'a', sizeof(big));
-	snprintf(big, sizeof(big), "[job]\n#%.*s\n", MAX_JOB_LINE - 1,
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	/* MAX_JOB_LINE and MAX_JOB_LINE + 1 (job.c MUST 3) */
+	snprintf(big, sizeof(big), "[job]\n#%s\n", line_of('a',
+	    MAX_JOB_LINE - 1));
 	refuse(big, 0, "direction, source");
-	snprintf(big, sizeof(big), "[job]\n#%.*s\n", MAX_JOB_LINE,
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	snprintf(big, sizeof(big), "[job]\n#%s\n", line_of('a',
+	    MAX_JOB_LINE));
 	refuse(big, 2, "line too long");
+	/* one byte over: the tail would be a line of its own to libinih */
+	snprintf(big, sizeof(big), BASE "exclude = %s", line_of('x',
+	    MAX_JOB_LINE - 10 - 23 + 1));
+	strcat(big, "ssh_option = Tunnel=yes\n");
+	refuse(big, 6, "line too long");
+}
+
+/*
+ * Long lines (real paths and exclude patterns) parse whole, up to
+ * MAX_JOB_LINE bytes (job.c MUST 3); the unknown key is named.
+ */
+static void
+test_long_lines(void)
+{
+	static char big[MAX_JOB_LINE * 2 + 400];
+	struct job j;
+	const char *errstr;
+	size_t n;
+	int line;
+
+	ASSERT_TRUE(MAX_JOB_LINE >= 4096);
+	for (n = 190; n <= 4096 - 10; n += n < 300 ? 1 : 4096 - 10 - 300) {
+		snprintf(big, sizeof(big), BASE "exclude = %s\nexclude = y\n",
+		    line_of('x', n));
+		if (!ASSERT_INT_EQ(job_parse(big, "t", "/etc/rsguard/jobs", &j,
+		    &line, &errstr), 0))
+			continue;
+		if (ASSERT_INT_EQ((long long)j.excludes.n, 2)) {
+			ASSERT_INT_EQ((long long)strlen(j.excludes.v[0]),
+			    (long long)n);
+			ASSERT_STR_EQ(j.excludes.v[1], "y");
+		}
+		job_free(&j);
+	}
+	/* a long key: a real path */
+	snprintf(big, sizeof(big), "[job]\ndirection = pull\nsource = "
+	    "h:/x\ndestination = /%s\nkey = /k\n", line_of('d', 3000));
+	if (ASSERT_INT_EQ(job_parse(big, "t", "/j", &j, &line, &errstr), 0)) {
+		ASSERT_INT_EQ((long long)strlen(j.destination), 3001);
+		job_free(&j);
+	}
+	refuse(BASE "colour = red\n", 6, "unknown key \"colour\"");
+	refuse(BASE "Source = /x\n", 6, "unknown key \"Source\"");
 }
 
 static void
@@ -182,7 +314,9 @@ int
 main(void)
 {
 	test_accept();
+	test_atomic_delete();
 	test_refuse();
+	test_long_lines();
 	test_names_durations();
 	test_state();
 	return test_summary();
