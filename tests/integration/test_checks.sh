@@ -51,7 +51,7 @@ EOT
 	    >"$S/jobs/j.known_hosts"
 	OPTS=(--jobs-dir "$S/jobs" --state-dir "$S/state")
 }
-mirror() { "$RSGUARD" mirror "${OPTS[@]}" "$@" j >"$S/out" 2>"$LAST_ERR"; RC=$?; }
+mirror() { "$RSGUARD" mirror "${OPTS[@]}" j >"$S/out" 2>"$LAST_ERR"; RC=$?; }
 json() { jq -r ".$1" "$S/state/j.json"; }
 # A job that reaches 127.0.0.1:PORT directly (no ProxyCommand).
 direct() {
