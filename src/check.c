@@ -1,8 +1,9 @@
 /*
  * check.c - "rsguard check [--key KEY] USER@HOST": the client-side proof
  * that a key works and is restricted.  With that key only, the "true"
- * probe must succeed, and a shell, "id" and a TCP forward must all be
- * refused.
+ * probe must succeed, a real rsync exchange with DIR must work (a
+ * --list-only pull, or a --dry-run push of an empty directory for a -wo
+ * key), and a shell, "id" and a TCP forward must all be refused.
  *
  * MUST invariants (tests/integration/test_pin.sh):
  *  1. MUST authenticate with the given key only: IdentitiesOnly=yes,
@@ -11,13 +12,21 @@
  *  2. MUST count a test as passed only on positive evidence of a
  *     refusal; an ssh that failed (exit 255) or timed out is a FAIL.
  *  3. MUST time-bound every ssh it runs.
+ *  4. MUST pass the rsync test only on rsync's exit 0, and name the
+ *     cause when it fails (a shell that prints, a refusal by serve).
+ *  5. MUST report one cause, not a FAIL per test, when nothing can be
+ *     tested: a bad key file (checked locally first) or a probe that
+ *     did not get through (unreachable, key refused, host key).
  */
+#include <sys/stat.h>
+
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
+#include "keyfile.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -39,9 +48,13 @@ usage(int status)
 "\n"
 "Proves from the client that a key works and is restricted: with that key\n"
 "only (IdentitiesOnly=yes, IdentityAgent=none, BatchMode=yes) the \"true\"\n"
-"probe must exit 0, and a shell, \"id\" and a TCP forward (ssh -W) must\n"
-"all be refused.  One PASS or FAIL line per test, then a summary; the exit\n"
-"status is 0 only if every test passed.\n"
+"probe must exit 0, a real rsync exchange with the key's DIR must work\n"
+"(rsync --list-only; a --dry-run push of an empty directory for a -wo\n"
+"key: nothing is written), and a shell, \"id\" and a TCP forward (ssh -W)\n"
+"must all be refused.  One PASS or FAIL line per test, then a summary; the\n"
+"exit status is 0 only if every test passed.  A key file that ssh cannot\n"
+"use, or a probe that does not get through (host unreachable, key refused,\n"
+"host key), is reported once and ends the check.\n"
 "\n"
 "  --key KEY        the private key to use (default: ssh's own choice)\n"
 "  -p PORT          the server's port\n"
@@ -109,20 +122,175 @@ inconclusive(const char *name, const struct spawn_result *r)
 	return 1;
 }
 
-static void
+static char probe_out[128];	/* what "true" printed: a noisy shell */
+
+/* One cause for an ssh that did not get through, from its words. */
+static const char *
+no_connection(const struct spawn_result *r)
+{
+	const char *e = why(r);
+
+	if (r->timed_out)
+		return "cannot reach the host: ssh timed out";
+	if (strstr(e, "Connection refused") || strstr(e, "resolve") ||
+	    strstr(e, "No route") || strstr(e, "timed out") ||
+	    strstr(e, "Network is unreachable") ||
+	    strstr(e, "Connection closed by") || strstr(e, "kex_exchange"))
+		return "cannot reach the host";
+	if (strstr(e, "Permission denied"))
+		return "the server refused the key";
+	if (strstr(e, "Host key verification failed") ||
+	    strstr(e, "IDENTIFICATION HAS CHANGED"))
+		return "the server's host key is not trusted";
+	return "ssh failed";
+}
+
+/* 0: the probe got through (whatever it said); -1: nothing to test. */
+static int
 t_probe(const char *dest)
 {
 	const char *x[] = { dest, "true", NULL };
 	struct spawn_result r;
+	int ok = 0;
 
 	if (run(x, &r) == -1)
 		err(1, "cannot run ssh");
+	if (r.outlen > 0)
+		snprintf(probe_out, sizeof(probe_out), "%s", r.out);
 	if (r.status == 0 && !r.timed_out)
 		report(1, "probe", "\"true\" exits 0: the key is accepted",
 		    NULL);
-	else if (!inconclusive("probe", &r))
+	else if (r.timed_out || r.status == 255 || r.status < 0) {
+		/* MUST 5 */
+		report(0, "probe", no_connection(&r), r.timed_out ? NULL :
+		    why(&r));
+		ok = -1;
+	} else
 		report(0, "probe", "\"true\" failed", why(&r));
 	spawn_free(&r);
+	return ok;
+}
+
+/* The -e value: rsync splits it on blanks, honouring '...' and "...". */
+static char *
+rsync_e(void)
+{
+	char *e = xstrdup("ssh"), *t;
+	int i;
+
+	for (i = 1; i < nbase; i++) {
+		if (strchr(base[i], '\'') == NULL)
+			t = xasprintf("%s '%s'", e, base[i]);
+		else if (strchr(base[i], '"') == NULL)
+			t = xasprintf("%s \"%s\"", e, base[i]);
+		else {
+			free(e);
+			return NULL;
+		}
+		free(e);
+		e = t;
+	}
+	return e;
+}
+
+/* The "rsguard: error: " line of serve's refusal, or NULL. */
+static const char *
+refusal(const struct spawn_result *r)
+{
+	const char *p;
+
+	for (p = r->err; p != NULL && (p = strstr(p, "rsguard: error: ")) !=
+	    NULL; p++)
+		if (p == r->err || p[-1] == '\n')
+			return p + 16;
+	return NULL;
+}
+
+/* Last non-empty line of rsync's stderr. */
+static const char *
+last_line(const struct spawn_result *r)
+{
+	const char *p, *e;
+
+	if (r->err == NULL)
+		return "";
+	e = r->err + strlen(r->err);
+	while (e > r->err && (e[-1] == '\n' || e[-1] == '\r'))
+		e--;
+	for (p = e; p > r->err && p[-1] != '\n'; p--)
+		;
+	return p;
+}
+
+/*
+ * MUST 4: a real exchange through the forced command: rsync --list-only
+ * of DIR; a -wo key refuses reading, so then a --dry-run push of an
+ * empty directory (rsync writes nothing in a dry run).
+ */
+static void
+t_rsync(const char *dest)
+{
+	const char *pull[] = { "rsync", "--list-only", "-e", NULL, "--",
+	    NULL, NULL };
+	const char *push[] = { "rsync", "--dry-run", "-d", "-e", NULL, "--",
+	    NULL, NULL, NULL };
+	char tmpl[] = "/tmp/rsguard-check.XXXXXX", *e, *remote, *src, buf[512];
+	const char *ref, *how = "--list-only of DIR";
+	struct spawn_result r;
+
+	if ((e = rsync_e()) == NULL) {
+		report(0, "rsync", "cannot tell: an -o value holds both quote "
+		    "kinds, which rsync's -e cannot carry", NULL);
+		return;
+	}
+	remote = xasprintf("%s:", dest);
+	pull[3] = e;
+	pull[5] = remote;
+	if (spawn_run(pull, NULL, NULL, CHECK_TIMEOUT, SPAWN_OUT | SPAWN_ERR,
+	    &r) == -1)
+		err(1, "cannot run rsync");
+	ref = refusal(&r);
+	if (r.status != 0 && ref != NULL && strstr(ref, "write-only") != NULL) {
+		spawn_free(&r);
+		if (mkdtemp(tmpl) == NULL)
+			err(1, "mkdtemp");
+		src = xasprintf("%s/", tmpl);
+		push[4] = e;
+		push[6] = src;
+		push[7] = remote;
+		how = "--dry-run push of an empty directory";
+		if (spawn_run(push, NULL, NULL, CHECK_TIMEOUT, SPAWN_OUT |
+		    SPAWN_ERR, &r) == -1)
+			err(1, "cannot run rsync");
+		rmdir(tmpl);
+		free(src);
+		ref = refusal(&r);
+	}
+	if (r.status == 0 && !r.timed_out) {
+		snprintf(buf, sizeof(buf), "an rsync exchange works (%s)", how);
+		report(1, "rsync", buf, NULL);
+	} else if (r.err != NULL && strstr(r.err, "protocol version mismatch")) {
+		snprintf(buf, sizeof(buf), "protocol version mismatch -- the "
+		    "server account's shell start-up files print text%s%s%s; "
+		    "make them silent for non-interactive shells",
+		    probe_out[0] ? " (\"" : "", probe_out, probe_out[0] ?
+		    "\")" : "");
+		report(0, "rsync", buf, NULL);
+	} else if (ref != NULL && strstr(ref, "Another instance of rrsync")) {
+		report(0, "rsync", "cannot tell now: DIR is in use by another "
+		    "transfer (serve's single-run lock); run check again after "
+		    "it", NULL);
+	} else if (ref != NULL)
+		report(0, "rsync", "the server refused the exchange", ref);
+	else if (r.timed_out)
+		report(0, "rsync", "rsync timed out", NULL);
+	else {
+		snprintf(buf, sizeof(buf), "rsync failed (exit %d)", r.status);
+		report(0, "rsync", buf, last_line(&r));
+	}
+	spawn_free(&r);
+	free(remote);
+	free(e);
 }
 
 /* A command that must not run: marker in its output means it did. */
@@ -173,6 +341,7 @@ check_main(int argc, char **argv)
 {
 	const char *key = NULL, *port = NULL, *dest = NULL;
 	const char *opts[MAX_CHECK_OPTS];
+	char kwhy[600];
 	int i, nopts = 0;
 
 	for (i = 1; i < argc; i++) {
@@ -231,7 +400,19 @@ check_main(int argc, char **argv)
 		base[nbase++] = port;
 	}
 
-	t_probe(dest);
+	/* MUST 5: a key ssh cannot use: one cause, nothing else to test */
+	if (key != NULL && keyfile_check(key, kwhy, sizeof(kwhy)) == -1) {
+		report(0, "key", kwhy, NULL);
+		printf("check: 0 passed, 1 failed: the other tests were not "
+		    "run (fix the key file first)\n");
+		return 1;
+	}
+	if (t_probe(dest) == -1) {
+		printf("check: 0 passed, 1 failed: the other tests were not "
+		    "run (they need a connection that gets through)\n");
+		return 1;
+	}
+	t_rsync(dest);
 	t_refused(dest, "shell", "sh -c 'echo RSG-SHELL-$$'", "RSG-SHELL-");
 	t_refused(dest, "id", "id", "uid=");
 	t_forward(dest);

@@ -4,7 +4,9 @@
  * MUST 1: one run per job at a time: a second run exits at once with
  *         MIRROR_EXIT_LOCKED and a log line, touching nothing.  The lock
  *         fd is inherited by rsync and ssh, so it is held until the last
- *         of them exits even if the runner itself is killed.
+ *         of them exits even if the runner itself is killed; and then a
+ *         watchdog in their process group ends them (SPAWN_REAP), so
+ *         that a killed runner leaves no transfer holding the lock.
  * MUST 2: the whole run, retries and backoff included, ends by the job's
  *         timeout; at the limit the process group is killed.
  * MUST 3: the host key is checked strictly against the job's pin file
@@ -19,6 +21,15 @@
  *         t_killed_pull_*).
  * MUST 5: every run that took the lock leaves a status file (and a
  *         textfile with --metrics-dir) and one syslog line.
+ * MUST 6: never blame the server for a local fault: the key file is
+ *         checked here before any connection (keyfile.c).
+ * MUST 7: a refusal by rsguard serve (its "rsguard: error:" line, rsync
+ *         exit 12) is not retried, except its single-run lock, which is
+ *         transient; anything without that line (a network failure) is
+ *         retried as before.
+ * MUST 8: an attempt with no progress for io_timeout (a stalled server)
+ *         is ended and retried; a retry is made only if its delay and a
+ *         second for the attempt still fit before the timeout.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -36,6 +47,7 @@
 
 #include "commands.h"
 #include "job.h"
+#include "keyfile.h"
 #include "log.h"
 #include "mirror.h"
 #include "mstate.h"
@@ -66,7 +78,9 @@ static const char template[] =
 "connect_timeout = 30s\n"
 "server_alive_interval = 15s\n"
 "# Transient failures (ssh 255, rsync 10 12 30 35) are retried with\n"
-"# backoff doubling from retry_delay.\n"
+"# backoff doubling from retry_delay; not a refusal by rsguard serve,\n"
+"# and not a retry that would not end by timeout.  An attempt that\n"
+"# reads nothing for io_timeout (a stalled server) is ended and retried.\n"
 "retries = 3\n"
 "retry_delay = 30s\n"
 "# KiB/s unless a K, M or G suffix.\n"
@@ -97,7 +111,11 @@ usage(int status)
 	    "Exit: 0 ok (also when files vanished, rsync 24), 1 set-up error, "
 	    "75 already\nrunning, 124 timed out, 128+N stopped by signal N "
 	    "(TERM, INT, HUP; rsync and\nssh are stopped too), 255 ssh refused "
-	    "(host key, key), else the last rsync's\nstatus.\n");
+	    "(host key, key), else the last rsync's\nstatus.\n"
+	    "The key file is checked before connecting; a refusal by rsguard "
+	    "serve is not\nretried and names what to change in the job; an "
+	    "attempt without progress for\nio_timeout is ended and retried.  "
+	    "See rsguard-mirror(1).\n");
 	exit(status);
 }
 
@@ -330,6 +348,73 @@ fatal_cause(const struct job *j, const char *err)
 	return NULL;
 }
 
+/* What to change in the job for a refused option (n bytes at opt). */
+static const char *
+fix_for(const struct job *j, const char *opt, size_t n)
+{
+	if ((n == 5 && strncmp(opt, "--del", 5) == 0) ||
+	    strncmp(opt, "--delete", 8) == 0)
+		return j->options.n == 0 ? "it does not allow deleting: the "
+		    "job's default options are -a --delete; set options = -a" :
+		    "it does not allow deleting: remove the --delete options "
+		    "from the job's options = line";
+	if (strncmp(opt, "--delay-updates", n) == 0 ||
+	    strncmp(opt, "--partial-dir", n) == 0)
+		return "atomic = yes needs it: set atomic = no in the job (a "
+		    "failed run can then leave a partly updated tree)";
+	if (strncmp(opt, "--timeout", n) == 0)
+		return "the job's io_timeout sets it";
+	if (strncmp(opt, "--bwlimit", n) == 0)
+		return "remove the job's bwlimit = line";
+	if (strncmp(opt, "--exclude", n) == 0)
+		return "remove the job's exclude = lines";
+	return "remove it from the job's options = line";
+}
+
+/*
+ * MUST 7: a permanent refusal by rsguard serve, as a message naming what
+ * was refused and what to change in the job (in buf); 0 if none.  serve
+ * ends every refusal with one "rsguard: error: MSG" line on stderr, which
+ * ssh passes on, before rsync starts; rsync then exits 12.
+ */
+static int
+refusal(const struct job *j, int status, const char *err, char *buf,
+    size_t sz)
+{
+	static const char tag[] = "rsguard: error: ";
+	const char *p, *opt;
+	char msg[200];
+	size_t n;
+
+	if (status != 12 || err == NULL)
+		return 0;
+	for (p = err; (p = strstr(p, tag)) != NULL; p++)
+		if (p == err || p[-1] == '\n')
+			break;
+	if (p == NULL)
+		return 0;
+	p += sizeof(tag) - 1;
+	n = strcspn(p, "\r\n");
+	snprintf(msg, sizeof(msg), "%.*s", (int)n, p);
+	/* the lock only says another transfer is running: retry */
+	if (strstr(msg, "Another instance of rrsync is already") != NULL)
+		return 0;
+	if (strncmp(msg, "option ", 7) == 0 &&
+	    strstr(msg, " has been disabled") != NULL) {
+		n = strcspn(msg + 7, " ");
+		opt = msg + 7;
+		snprintf(buf, sz, "the server refused option %.*s (\"%s\"): "
+		    "%s, or ask the server's administrator", (int)n, opt, msg,
+		    fix_for(j, opt, n));
+		return 1;
+	}
+	snprintf(buf, sz, "the server refused the request (\"%s\"): change "
+	    "the job (direction, source, destination or options) to what its "
+	    "authorized_keys line allows, or ask the server's administrator",
+	    msg);
+	return 1;
+}
+
 static int
 write_new(const char *jobs_dir, const char *name)
 {
@@ -462,9 +547,9 @@ attempts(struct run *r, struct strvec *av)
 	double t0 = now_mono(), deadline = t0 + r->j.timeout, left;
 	int delay = r->j.retry_delay, flags, code = 0, n;
 	const char *cause;
-	char msg[160];
+	char msg[160], why[600];
 
-	flags = SPAWN_OUT | SPAWN_ERR | SPAWN_TAIL |
+	flags = SPAWN_OUT | SPAWN_ERR | SPAWN_TAIL | SPAWN_REAP |
 	    (r->tty && !r->quiet ? SPAWN_TEE : 0);
 	catch_stops();
 	for (n = 1;; n++) {
@@ -476,8 +561,13 @@ attempts(struct run *r, struct strvec *av)
 			break;
 		}
 		r->st.attempts = n;
-		if (spawn_run((const char *const *)av->v, NULL, NULL,
-		    (int)(left + 0.999), flags, &sr) == -1) {
+		/*
+		 * MUST 8: no progress for io_timeout ends the attempt; the
+		 * connection's set-up gets connect_timeout more.
+		 */
+		if (spawn_run_idle((const char *const *)av->v, NULL, NULL,
+		    (int)(left + 0.999), r->j.io_timeout, r->j.connect_timeout,
+		    flags, &sr) == -1) {
 			finish(r, "failed", MIRROR_EXIT_CONFIG,
 			    "cannot run rsync");
 			return MIRROR_EXIT_CONFIG;
@@ -494,6 +584,24 @@ attempts(struct run *r, struct strvec *av)
 		if (sr.timed_out) {
 			code = MIRROR_EXIT_TIMEOUT;
 			break;
+		}
+		if (sr.stalled) {
+			/* rsync's own code for an I/O timeout: retried */
+			sr.status = r->st.rsync_exit = 30;
+			syslog(LOG_WARNING, "job %s: attempt %d made no "
+			    "progress for %ds (io_timeout); ended", r->j.name,
+			    n, r->j.io_timeout);
+			if (r->tty && !r->quiet)
+				fprintf(stderr, "rsguard: attempt %d made no "
+				    "progress for %ds (io_timeout); ended\n",
+				    n, r->j.io_timeout);
+			if (n > r->j.retries) {
+				snprintf(why, sizeof(why), "no progress for %ds "
+				    "(io_timeout): the transfer stalled; "
+				    "retries exhausted", r->j.io_timeout);
+				finish(r, "failed", 30, why);
+				return 30;
+			}
 		}
 		if (sr.status == 0 || sr.status == 24) {
 			finish(r, sr.status ? "warning" : "ok", 0,
@@ -513,11 +621,22 @@ attempts(struct run *r, struct strvec *av)
 			finish(r, "failed", code, cause);
 			return code;
 		}
+		if (refusal(&r->j, sr.status, r->err, why, sizeof(why))) {
+			finish(r, "failed", code, why);
+			return code;
+		}
 		if (!mirror_retryable(sr.status) || n > r->j.retries)
 			break;
+		/* MUST 8: a retry that cannot fit is not made at all */
 		left = deadline - now_mono();
-		if (delay >= left)
-			delay = left > 1 ? (int)left - 1 : 0;
+		if (delay + 1 > left) {
+			snprintf(why, sizeof(why), "rsync failed with exit %d; "
+			    "no retry: the next (in %ds) would not end by the "
+			    "job's timeout (%ds)", code, delay, r->j.timeout);
+			r->st.duration = now_mono() - t0;
+			finish(r, "failed", code, why);
+			return code;
+		}
 		syslog(LOG_WARNING, "job %s: attempt %d failed with rsync "
 		    "exit %d; retrying in %ds", r->j.name, n, sr.status, delay);
 		if (r->tty && !r->quiet)
@@ -525,7 +644,7 @@ attempts(struct run *r, struct strvec *av)
 			    "exit %d); retrying in %ds\n", n, sr.status, delay);
 		if (delay > 0)
 			sleep((unsigned)delay);
-		delay = delay ? (delay > 1800 ? 3600 : delay * 2) : 0;
+		delay = delay > 1800 ? 3600 : delay * 2;
 	}
 	r->st.duration = now_mono() - t0;
 	if (code == MIRROR_EXIT_TIMEOUT) {
@@ -556,7 +675,7 @@ mirror_main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *jobs_dir = NULL, *newname = NULL, *errstr;
-	char *path, *name, *state = NULL, *lockp, *q;
+	char *path, *name, *state = NULL, *lockp, *q, kwhy[600];
 	struct strvec av = { NULL, 0, 0 };
 	struct run r;
 	struct stat sb;
@@ -660,7 +779,12 @@ mirror_main(int argc, char **argv)
 	r.tty = isatty(1);
 	r.st.start = (long long)now_real();
 	r.st.rsync_exit = -1;
-	code = attempts(&r, &av);
+	/* MUST 6 */
+	if (keyfile_check(r.j.key, kwhy, sizeof(kwhy)) == -1) {
+		finish(&r, "failed", MIRROR_EXIT_CONFIG, kwhy);
+		code = MIRROR_EXIT_CONFIG;
+	} else
+		code = attempts(&r, &av);
 	close(lockfd);
  closeout:
 	closelog();

@@ -472,8 +472,6 @@ serve_main(int argc, char **argv)
 	if (confine_init(&c, realdir, &es) == -1)
 		refuse("%s", es);
 	check_home(&o);
-	if (!p->ro && !p->no_lock && !o.dry_run)
-		lockfd = take_lock(realdir);
 
 	/* 2. words */
 	cmd = getenv("SSH_ORIGINAL_COMMAND");
@@ -490,6 +488,9 @@ serve_main(int argc, char **argv)
 		log_msg(LOG_INFO, "connectivity probe (true) accepted");
 		exit(0);
 	}
+	/* The probe touches nothing, so it takes no lock (rsguard check). */
+	if (!p->ro && !p->no_lock && !o.dry_run)
+		lockfd = take_lock(realdir);
 	/* --exact only narrows: the pinned command is checked as usual. */
 	if (o.exact != NULL && cmd != NULL && strcmp(cmd, o.exact) != 0)
 		exact_mismatch(o.exact, cmd);

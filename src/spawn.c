@@ -2,10 +2,12 @@
  * spawn.c - fork/exec/wait with captured output and a time limit, for
  * the client commands.  The forced-command path does not use this.
  */
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -19,6 +21,11 @@
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+#define PROGRESS_MS	1000	/* how often progress is sampled */
 
 #include "spawn.h"
 #include "util.h"
@@ -27,15 +34,110 @@ volatile sig_atomic_t spawn_child_pgid;
 
 static long long now_ms(void);
 
-/* At the time limit, TERM the process group; KILL it 5 s later. */
+/* comm of a /proc/PID/stat line ("pid (comm) state ppid pgrp ...") and
+ * its pgrp; -1 if unparsed.  comm may hold ") ". */
+static int
+stat_line(char *buf, const char **comm, long *pg)
+{
+	char *o = strchr(buf, '('), *c = strrchr(buf, ')');
+
+	if (o == NULL || c == NULL || c < o ||
+	    sscanf(c + 1, " %*c %*d %ld", pg) != 1)
+		return -1;
+	*c = '\0';
+	*comm = o + 1;
+	return 0;
+}
+
+/*
+ * The bytes read so far by the members of process group pgid that run
+ * the same program as its leader (rsync and its forks; not ssh, not a
+ * ProxyCommand: they read keep-alives while the transfer stalls); -1 if
+ * no counter could be read.
+ */
+static long long
+group_rchar(pid_t pgid)
+{
+	char path[300], buf[512], leader[64];
+	const char *comm;
+	long long sum = -1, v;
+	struct dirent *de;
+	DIR *d;
+	FILE *f;
+	long pg;
+
+	leader[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pgid);
+	if ((f = fopen(path, "re")) != NULL) {
+		if (fgets(buf, sizeof(buf), f) != NULL &&
+		    stat_line(buf, &comm, &pg) == 0)
+			snprintf(leader, sizeof(leader), "%s", comm);
+		fclose(f);
+	}
+	if (leader[0] == '\0' || (d = opendir("/proc")) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if ((f = fopen(path, "re")) == NULL)
+			continue;
+		if (fgets(buf, sizeof(buf), f) == NULL ||
+		    stat_line(buf, &comm, &pg) == -1 || pg != pgid ||
+		    strcmp(comm, leader) != 0) {
+			fclose(f);
+			continue;
+		}
+		fclose(f);
+		snprintf(path, sizeof(path), "/proc/%s/io", de->d_name);
+		if ((f = fopen(path, "re")) == NULL)
+			continue;
+		while (fgets(buf, sizeof(buf), f) != NULL)
+			if (sscanf(buf, "rchar: %lld", &v) == 1)
+				sum = (sum < 0 ? 0 : sum) + v;
+		fclose(f);
+	}
+	closedir(d);
+	return sum;
+}
+
+struct progress {
+	int		 idle;		/* seconds allowed without progress */
+	int		 grace;		/* more seconds at the start */
+	long long	 start;		/* when the program started (ms) */
+	long long	 next;		/* next sample (ms) */
+	long long	 last;		/* last progress seen (ms) */
+	long long	 count;		/* last sample */
+};
+
+/*
+ * At the time limit, or after p->idle seconds without progress, TERM the
+ * process group; KILL it 5 s later.
+ */
 static void
 enforce(pid_t pid, long long deadline, long long *killat,
-    struct spawn_result *r)
+    struct progress *p, struct spawn_result *r)
 {
-	if (deadline && now_ms() >= deadline && !r->timed_out) {
+	long long t = now_ms(), c;
+
+	if (deadline && t >= deadline && !r->timed_out && !r->stalled) {
 		r->timed_out = 1;
 		kill(-pid, SIGTERM);
-		*killat = now_ms() + 5000;
+		*killat = t + 5000;
+	}
+	if (p != NULL && p->idle > 0 && t >= p->next && !r->timed_out &&
+	    !r->stalled) {
+		p->next = t + PROGRESS_MS;
+		c = group_rchar(pid);
+		if (c < 0 || c != p->count) {
+			p->count = c;
+			p->last = t;
+		} else if (t - p->last >= (long long)p->idle * 1000 &&
+		    t - p->start >= (long long)(p->idle + p->grace) * 1000) {
+			r->stalled = 1;
+			kill(-pid, SIGTERM);
+			*killat = t + 5000;
+		}
 	}
 	if (*killat && now_ms() >= *killat) {
 		kill(-pid, SIGKILL);
@@ -113,17 +215,60 @@ freev(char **v)
 	free(v);
 }
 
+/*
+ * The watchdog (SPAWN_REAP): a process in the child's group that holds
+ * no descriptor but 0-2 and waits for its parent's death (a SIGKILL of
+ * the runner leaves no handler to run); then it ends the group, itself
+ * included, so that nothing of the transfer lives on holding a lock.
+ */
+static pid_t
+watchdog(pid_t pgid)
+{
+	pid_t parent = getpid(), w;
+	sigset_t all, one;
+	int fd;
+
+	if ((w = fork()) != 0)
+		return w;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	(void)setpgid(0, pgid);
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) == -1)
+		for (fd = 3; fd < 1024; fd++)
+			close(fd);
+	sigemptyset(&one);
+	sigaddset(&one, SIGUSR1);
+	if (prctl(PR_SET_PDEATHSIG, SIGUSR1) == -1)
+		_exit(1);
+	if (getppid() == parent)
+		while (sigwaitinfo(&one, NULL) == -1)
+			;
+	kill(-pgid, SIGTERM);
+	sleep(2);
+	kill(-pgid, SIGKILL);
+	_exit(0);
+}
+
 int
 spawn_run(const char *const argv[], const char *const envp[],
     const char *input, int timeout, int flags, struct spawn_result *r)
+{
+	return spawn_run_idle(argv, envp, input, timeout, 0, 0, flags, r);
+}
+
+int
+spawn_run_idle(const char *const argv[], const char *const envp[],
+    const char *input, int timeout, int idle, int grace, int flags,
+    struct spawn_result *r)
 {
 	char **av = copyv(argv), **ev = envp ? copyv(envp) : NULL;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	size_t ocap = 0, ecap = 0, ilen = input ? strlen(input) : 0, ioff = 0;
 	long long deadline = 0, killat = 0;
+	struct progress prog;
 	struct pollfd pf[3];
 	int status, nfd, i, devnull, ret = -1, pidfd;
-	pid_t pid, w;
+	pid_t pid, w, wd = -1;
 	ssize_t n;
 
 	memset(r, 0, sizeof(*r));
@@ -151,6 +296,13 @@ spawn_run(const char *const argv[], const char *const envp[],
 	}
 	(void)setpgid(pid, pid);	/* both sides: no race with kill(-pid) */
 	spawn_child_pgid = pid;
+	if (flags & SPAWN_REAP)
+		wd = watchdog(pid);
+	memset(&prog, 0, sizeof(prog));
+	prog.idle = idle;
+	prog.grace = grace;
+	prog.start = prog.last = now_ms();
+	prog.count = -1;
 	if (in[0] != -1)
 		close(in[0]);
 	if (out[1] != -1)
@@ -204,7 +356,7 @@ spawn_run(const char *const argv[], const char *const envp[],
 				err[0] = -1;
 			}
 		}
-		enforce(pid, deadline, &killat, r);
+		enforce(pid, deadline, &killat, &prog, r);
 	}
 	/*
 	 * Outputs closed; the child may still run (or hang).  Wait on a
@@ -220,9 +372,14 @@ spawn_run(const char *const argv[], const char *const envp[],
 			(void)poll(&pp, 1, 200);
 		} else
 			usleep(5000);
-		enforce(pid, deadline, &killat, r);
+		enforce(pid, deadline, &killat, &prog, r);
 	}
 	spawn_child_pgid = 0;
+	if (wd > 0) {
+		kill(wd, SIGKILL);
+		while (waitpid(wd, NULL, 0) == -1 && errno == EINTR)
+			;
+	}
 	if (pidfd != -1)
 		close(pidfd);
 	if (w == pid) {

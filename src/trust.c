@@ -6,6 +6,9 @@
  *         shown by fingerprint, and pinned only after a yes (a terminal
  *         answer or --yes); a pinned key is never replaced here.
  * MUST 2: with a pin in place, a different host key fails loudly.
+ * MUST 3: "it matches" only on ssh's own word that it does (its debug
+ *         line "Host ... is known and matches"); when it could not
+ *         compare (no such host, port closed, timeout) trust fails.
  */
 #include <sys/stat.h>
 
@@ -33,7 +36,9 @@ usage(int status)
 	    "Connect with the job's ssh settings, show the server's host key "
 	    "fingerprint\nand pin it in the job's known_hosts file (asks "
 	    "first; --yes pins without\nasking).  With a pin in place, check "
-	    "that the server still presents it.\n");
+	    "that the server still presents it; exit\n1 on a mismatch and "
+	    "when it could not compare (no such host, port closed,\n"
+	    "timeout).\n");
 	exit(status);
 }
 
@@ -43,15 +48,49 @@ probe(const struct job *j, const char *strict, const char *pin,
     struct spawn_result *sr)
 {
 	struct strvec sv = { NULL, 0, 0 };
+	char *o, *ll;
 	int rc;
 
 	mirror_ssh_words(j, strict, pin, &sv);
+	/*
+	 * MUST 3: the evidence of a comparison, right after "ssh": ssh
+	 * keeps the first value, and a job's LogLevel must not hide it.
+	 */
+	strvec_push(&sv, xstrdup("-o"));
+	strvec_push(&sv, xstrdup("LogLevel=DEBUG1"));
+	o = sv.v[sv.n - 2];
+	ll = sv.v[sv.n - 1];
+	memmove(sv.v + 3, sv.v + 1, (sv.n - 3) * sizeof(*sv.v));
+	sv.v[1] = o;
+	sv.v[2] = ll;
 	strvec_push(&sv, mirror_login(j));
 	strvec_push(&sv, xstrdup("true"));	/* rsguard serve's probe */
 	rc = spawn_run((const char *const *)sv.v, NULL, NULL,
 	    j->connect_timeout + 10, SPAWN_ERR, sr);
 	strvec_free(&sv);
 	return rc;
+}
+
+/* ssh's words without its debug lines (first kept line), bounded. */
+static char *
+ssh_words(const char *err)
+{
+	const char *p = err ? err : "", *e;
+	char *out = xstrdup("");
+	char *t;
+
+	for (; *p != '\0'; p = *e ? e + 1 : e) {
+		e = p + strcspn(p, "\n");
+		if (strncmp(p, "debug", 5) == 0 || e == p)
+			continue;
+		t = xasprintf("%s%.*s\n", out, (int)(e - p > 300 ? 300 :
+		    e - p), p);
+		free(out);
+		out = t;
+		if (strlen(out) > 1000)
+			break;
+	}
+	return out;
 }
 
 static void
@@ -63,9 +102,12 @@ auth_note(const struct spawn_result *sr)
 		printf("the server does not accept the job's key yet "
 		    "(authorize it with a restrict,command=\"rsguard serve "
 		    "...\" line)\n");
-	else
+	else {
+		char *w = ssh_words(sr->err);
 		printf("note: the test command exited %d%s%s", sr->status,
-		    sr->err ? ": " : "\n", sr->err ? sr->err : "");
+		    w[0] ? ": " : "\n", w);
+		free(w);
+	}
 }
 
 int
@@ -123,6 +165,16 @@ trust_main(int argc, char **argv)
 			    j.name, j.host, j.known_hosts);
 			exit(1);
 		}
+		if (sr.err == NULL || strstr(sr.err, "is known and matches") ==
+		    NULL) {
+			char *w = ssh_words(sr.err);
+			fprintf(stderr, "rsguard: trust %s: could not compare "
+			    "the host key of %s with the one pinned in %s: "
+			    "%s", j.name, j.host, j.known_hosts, w[0] ? w :
+			    "ssh gave no sign that it compared them "
+			    "(LogLevel below DEBUG1 in the job?)\n");
+			exit(1);
+		}
 		printf("host key of %s already pinned in %s and it matches\n",
 		    j.host, j.known_hosts);
 		auth_note(&sr);
@@ -140,7 +192,7 @@ trust_main(int argc, char **argv)
 	if (stat(tmp, &sb) == -1 || sb.st_size == 0) {
 		unlink(tmp);
 		errx(1, "trust %s: could not get a host key from %s: %s",
-		    j.name, j.host, sr.err ? sr.err : "no output");
+		    j.name, j.host, sr.err ? ssh_words(sr.err) : "no output");
 	}
 	kg[3] = tmp;
 	if (spawn_run(kg, NULL, NULL, 10, SPAWN_OUT | SPAWN_ERR, &fp) == -1 ||
