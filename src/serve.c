@@ -332,8 +332,13 @@ confine_one(const struct serve_opts *o, struct confine *c, enum role role,
 
 	base = split_suffix(a, &suffix);
 	rel = dir_relative(&o->pol, base);
-	if (*rel == '\0') {
-		/* DIR itself: the cwd rsync starts in is the pinned root. */
+	/*
+	 * DIR itself as a transfer argument: the cwd rsync starts in is the
+	 * pinned root.  NB. not for an option's value, which rsync would
+	 * take relative to the destination: that one is pinned.
+	 */
+	if (*rel == '\0' && (role == ROLE_SENDER_ARG ||
+	    role == ROLE_SENDER_ARG_REL || role == ROLE_RECV_ARG)) {
 		out = xasprintf(".%s", suffix);
 		free(base);
 		if (slot == NULL)
