@@ -377,6 +377,10 @@ run_case CONFINED ''        '-absolute: DIR/a.txt accepted' "$S . $ROOT/a.txt" -
 run_case REFUSE "$DOTDOT"   '-absolute: DIR/../outside'     "$S . $ROOT/../outside/secret.txt" -absolute
 run_case REFUSE ''          '-absolute: sibling with DIR as prefix (outside/ -> DIRx)' "$S . ${ROOT}x/secret.txt" -absolute
 run_case REFUSE ''          'no -absolute: DIR path is DIR/DIR/...' "$S . $OUT/secret.txt"
+run_case CONFINED ''        '-absolute: --files-from=DIR/a.txt is DIR/a.txt' "$S --files-from=$ROOT/a.txt . ." -absolute
+run_case REFUSE "$UNSAFE"   '-absolute: --link-dest=DIR/up (link out)' "$W --link-dest=$ROOT/up . x" -absolute
+run_case REFUSE "$DOTDOT"   '-absolute: --temp-dir=DIR/../outside' "$W --temp-dir=$ROOT/../outside . x" -absolute
+run_case REFUSE "$INVALID"  '-absolute: --exclude-from is never a server option' "$W --exclude-from=$ROOT/a.txt . x" -absolute
 
 # --- -R: the anchor is what precedes the FIRST "/./" (confine.c MUST 6)
 R='rsync --server --sender -vlogDtpRe.iLsfxCIvu'
