@@ -184,31 +184,70 @@ sender_arg(struct confine *c, const char *orig, const char *rel,
 	return -1;
 }
 
-/* --relative: pin the anchor before the first "/./" (or DIR itself). */
+/*
+ * MUST 6 for --relative: tail, as rsync resolves it beneath the anchor
+ * afd (following links but the last one unless `follow'), must reach the
+ * object *want the whole path was checked to.  Returns 0, 1 if it reaches
+ * another one, or -1 (errno).  NB. the walk already confined every
+ * component; this ties the spelling to that walk.
+ */
+int
+cf_same_beneath(int afd, const char *tail, int follow, const struct stat *want)
+{
+	struct stat st;
+	int fd, r;
+
+	while (*tail == '/')
+		tail++;
+	if (*tail == '\0' || strcmp(tail, ".") == 0)
+		r = fstat(afd, &st);
+	else {
+		fd = openat(afd, tail, O_PATH | O_CLOEXEC |
+		    (follow ? 0 : O_NOFOLLOW));
+		if (fd == -1)
+			return -1;
+		r = fstat(fd, &st);
+		close(fd);
+	}
+	if (r == -1)
+		return -1;
+	return st.st_dev != want->st_dev || st.st_ino != want->st_ino;
+}
+
+/*
+ * --relative: rsync splits a source at its FIRST "/./" (flist.c
+ * send_file_list) and transmits what follows.  Pin the anchor, what
+ * precedes that marker -- DIR itself when there is none or the path
+ * begins with it ("/./sub/" is rel "./sub") -- and hand rsync
+ * /proc/self/fd/A/./TAIL, TAIL being what follows the marker.
+ */
 static int
 sender_arg_rel(struct confine *c, const char *orig, const char *rel,
     const char *suffix, char **out, char **errmsg)
 {
 	char *full, *mark, *anchor, *tail, *rest;
-	int fd, afd, exists;
+	const char *t;
+	struct stat want;
+	int fd, afd, exists, r, follow = *suffix != '\0';
 	size_t tl;
 
 	/* Existence and confinement of the whole path first. */
-	if (cf_walk(c, orig, rel, *suffix != '\0', &fd, &rest, errmsg) == -1)
+	if (cf_walk(c, orig, rel, follow, &fd, &rest, errmsg) == -1)
 		return -1;
-	close(fd);
-	if (rest != NULL) {
+	if (rest != NULL || fstat(fd, &want) == -1) {
 		free(rest);
+		close(fd);
 		*errmsg = cf_errf("post-realpath open failed (race detected): "
 		    "%s %s", orig, "No such file or directory");
 		return -1;
 	}
+	close(fd);
 	if (check_target(c, orig, rel, &exists, NULL, errmsg) == -1)
 		return -1;
 	full = xasprintf("/%s%s", rel, suffix);
 	if ((mark = strstr(full, "/./")) != NULL) {
 		*mark = '\0';
-		anchor = full + 1;
+		anchor = mark == full ? mark : full + 1;	/* "" or "a/b" */
 		tail = mark + 3;
 		tl = strlen(tail);
 		while (tl > 0 && tail[tl - 1] == '/')
@@ -227,6 +266,16 @@ sender_arg_rel(struct confine *c, const char *orig, const char *rel,
 		free(full);
 		*errmsg = cf_errf("unable to pin sender path: %s %s", orig,
 		    "No such file or directory");
+		return -1;
+	}
+	t = tail != NULL ? tail : rel;
+	if ((r = cf_same_beneath(afd, t, follow, &want)) != 0) {
+		*errmsg = r == 1 ?
+		    cf_errf("post-pin path changed (race?): %s %s", orig, t) :
+		    cf_errf("post-pin stat failed (race?): %s %s", orig,
+		    strerror(errno));
+		close(afd);
+		free(full);
 		return -1;
 	}
 	afd = cf_pin(c, afd);

@@ -179,7 +179,7 @@ has_dotdot(const char *s)
 
 int
 request_normalize(const struct policy *p, const char *opt, const char *value,
-    int is_arg, char **out, int *flags, char **errmsg)
+    int is_path, char **out, int *flags, char **errmsg)
 {
 	char *a, *o, *r;
 	const char *s;
@@ -201,7 +201,12 @@ request_normalize(const struct policy *p, const char *opt, const char *value,
 	for (s = a; s[0] == '/' && s[1] == '/'; s++)
 		;
 	memmove(a, s, strlen(s) + 1);
-	isabs = is_arg && p->absolute && p->subdir &&
+	/*
+	 * -absolute aliases DIR's path in a path option's value as in a
+	 * transfer argument (stricter than rrsync, which reads
+	 * --link-dest=DIR/x as DIR/DIR/x: no links made, or a refusal).
+	 */
+	isabs = is_path && p->absolute && p->subdir &&
 	    strncmp(a, p->dir, p->dirlen) == 0 &&
 	    (a[p->dirlen] == '\0' || a[p->dirlen] == '/');
 	if (isabs)
@@ -268,8 +273,8 @@ value_item(const struct policy *p, struct request *r, size_t *cap,
 			goto fail;
 		}
 	}
-	if (request_normalize(p, it.opt, v, 0, &it.value, &it.flags,
-	    errmsg) == -1)
+	if (request_normalize(p, it.opt, v, t == ARG_PATH_RECV ||
+	    t == ARG_PATH_ALWAYS, &it.value, &it.flags, errmsg) == -1)
 		goto fail;
 	it.is_path = p->subdir && strcmp(it.value, ".") != 0 &&
 	    (t == ARG_PATH_ALWAYS || (t == ARG_PATH_RECV && !r->am_sender));

@@ -60,11 +60,13 @@ void	 request_free(struct request *);
 /*
  * rrsync's path normalization of a value or argument: strip a leading
  * "./" to "/", squeeze "//", make a leading "/" mean DIR, refuse "..".
- * *out is rrsync's form (malloc'd): relative to DIR, or absolute under
- * DIR; *flags gets NORM_*.  Returns 0, or -1 with *errmsg.
+ * With `is_path' (a transfer argument or a path option's value) and
+ * -absolute, DIR's own path names DIR (NORM_ABSOLUTE).  *out is
+ * rrsync's form (malloc'd): relative to DIR, or absolute under DIR;
+ * *flags gets NORM_*.  Returns 0, or -1 with *errmsg.
  */
 int	 request_normalize(const struct policy *, const char *opt,
-	    const char *value, int is_arg, char **out, int *flags,
+	    const char *value, int is_path, char **out, int *flags,
 	    char **errmsg);
 
 #endif

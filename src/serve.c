@@ -84,7 +84,8 @@ serve_usage(int status)
 "  -ro             allow only reading from DIR (implies -no-del, -no-lock)\n"
 "  -wo             allow only writing to DIR\n"
 "  -munge          force rsync's --munge-links on the server side\n"
-"  -absolute       accept DIR's absolute path as an alias of its root\n"
+"  -absolute       accept DIR's absolute path as an alias of its root, in\n"
+"                  transfer arguments and path options (--link-dest=...)\n"
 "  -no-del         refuse every option that deletes or removes files\n"
 "  -no-lock        skip the single-run lock on DIR\n"
 "  -no-overwrite   force --ignore-existing; refuse options that can\n"
@@ -332,8 +333,13 @@ confine_one(const struct serve_opts *o, struct confine *c, enum role role,
 
 	base = split_suffix(a, &suffix);
 	rel = dir_relative(&o->pol, base);
-	if (*rel == '\0') {
-		/* DIR itself: the cwd rsync starts in is the pinned root. */
+	/*
+	 * DIR itself as a transfer argument: the cwd rsync starts in is the
+	 * pinned root.  NB. not for an option's value, which rsync would
+	 * take relative to the destination: that one is pinned.
+	 */
+	if (*rel == '\0' && (role == ROLE_SENDER_ARG ||
+	    role == ROLE_SENDER_ARG_REL || role == ROLE_RECV_ARG)) {
 		out = xasprintf(".%s", suffix);
 		free(base);
 		if (slot == NULL)

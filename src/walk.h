@@ -5,6 +5,8 @@
 #ifndef RSGUARD_WALK_H
 #define RSGUARD_WALK_H
 
+#include <sys/stat.h>
+
 #include "confine.h"
 
 /* Open one component (no '/') beneath dirfd, O_PATH, never following. */
@@ -21,6 +23,9 @@ char	*cf_errf(const char *fmt, const char *orig, const char *detail)
  */
 int	 cf_walk(struct confine *, const char *orig, const char *rel,
 	    int follow_last, int *fdp, char **rest, char **errmsg);
+/* Does tail beneath afd reach *want? 0 yes, 1 no, -1 error (confine.c). */
+int	 cf_same_beneath(int afd, const char *tail, int follow,
+	    const struct stat *want);
 /* Keep fd for rsync; returns the number to spell (dirs deduplicated). */
 int	 cf_pin(struct confine *, int fd);
 /* Queue a directory for confine_commit; takes ownership of fd, rest. */

@@ -185,7 +185,7 @@ t_dry_run() {
 	serve --log=none --rsync=/bin/false --dry-run "$S/srv"
 	[ "$RC" = 0 ] || { fail "exit $RC"; return 1; }
 	grep -q '^decision: accept' "$S/out.txt" || { fail "no decision line"; return 1; }
-	grep -q -- '--backup-dir=\./ ' "$S/out.txt" || { fail "--backup-dir=/ not DIR: $(cat "$S/out.txt")"; return 1; }
+	grep -qE -- '--backup-dir=/proc/self/fd/[0-9]+/ ' "$S/out.txt" || { fail "--backup-dir=/ not DIR: $(cat "$S/out.txt")"; return 1; }
 	grep -q -- '--drop-D --confine-root=' "$S/out.txt" || { fail "forced options missing"; return 1; }
 	[ ! -e "$S/srv/.p" ] && [ -z "$(ls -A "$S/srv" | grep rsguard)" ] ||
 		{ fail "dry run created something: $(ls -A "$S/srv")"; return 1; }

@@ -85,6 +85,8 @@ ln -s /etc             "$ROOT/evil"             # escapes (absolute)
 ln -s ../outside       "$ROOT/up"               # escapes (relative)
 ln -s does-not-exist   "$ROOT/dangle"           # dangling
 mkfifo                 "$ROOT/fifo"
+mkdir                  "$ROOT/reltrap"          # -R "/./reltrap/" is not
+ln -s ../../outside    "$ROOT/reltrap/reltrap"  # DIR/reltrap/reltrap
 echo "$SECRET"         > "$OUT/secret.txt"
 echo "$SECRET"         > "${ROOT}x/secret.txt"    # DIR-prefixed sibling
 echo "$SECRET"         > "$OUT/racedir/data.txt"
@@ -375,6 +377,21 @@ run_case CONFINED ''        '-absolute: DIR/a.txt accepted' "$S . $ROOT/a.txt" -
 run_case REFUSE "$DOTDOT"   '-absolute: DIR/../outside'     "$S . $ROOT/../outside/secret.txt" -absolute
 run_case REFUSE ''          '-absolute: sibling with DIR as prefix (outside/ -> DIRx)' "$S . ${ROOT}x/secret.txt" -absolute
 run_case REFUSE ''          'no -absolute: DIR path is DIR/DIR/...' "$S . $OUT/secret.txt"
+run_case CONFINED ''        '-absolute: --files-from=DIR/a.txt is DIR/a.txt' "$S --files-from=$ROOT/a.txt . ." -absolute
+run_case REFUSE "$UNSAFE"   '-absolute: --link-dest=DIR/up (link out)' "$W --link-dest=$ROOT/up . x" -absolute
+run_case REFUSE "$DOTDOT"   '-absolute: --temp-dir=DIR/../outside' "$W --temp-dir=$ROOT/../outside . x" -absolute
+run_case REFUSE "$INVALID"  '-absolute: --exclude-from is never a server option' "$W --exclude-from=$ROOT/a.txt . x" -absolute
+
+# --- -R: the anchor is what precedes the FIRST "/./" (confine.c MUST 6)
+R='rsync --server --sender -vlogDtpRe.iLsfxCIvu'
+run_case CONFINED ''  '-R /./X/ is DIR/X, not DIR/X/X'  "$R . /./reltrap/"
+run_case CONFINED ''  '-R /./X (no slash)'              "$R . /./reltrap"
+run_case CONFINED ''  '-R /././X/ (repeated marker)'    "$R . /././reltrap/"
+run_case CONFINED ''  '-R .//./X/'                      "$R . .//./reltrap/"
+run_case CONFINED ''  '-R /./X/./ (two markers, terminal)' "$R . /./reltrap/./"
+run_case CONFINED ''  '-R /./sub/./deep/f.txt'          "$R . /./sub/./deep/f.txt"
+run_case CONFINED ''  '-absolute -R DIR/./X/'           "$R . $ROOT/./reltrap/" -absolute
+run_case REFUSE "$UNSAFE" '-R /./X/X/ (through the link)' "$R . /./reltrap/reltrap/"
 
 # --- size / shape limits
 # The kernel caps one environment string at MAX_ARG_STRLEN (131072 bytes,

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "confine.h"
+#include "walk.h"
 #include "test.h"
 
 static char root[PATH_MAX];
@@ -80,6 +81,14 @@ make_tree(void)
 	mk("dangle", 'l', "nonexistent");	/* dangling */
 	mk("loop", 'l', "loop");		/* ELOOP */
 	mk("fifo", 'p', NULL);
+	/* -R: what a "/./" split at the wrong place would reach instead. */
+	mk("r", 'd', NULL);
+	mk("r/x", 'f', NULL);
+	mk("r/r", 'l', "/etc");			/* r/./r is not r/r */
+	mk("r/s", 'd', NULL);
+	mk("r/s/y", 'f', NULL);
+	mk("r/s/r", 'l', "/etc");
+	mk("fslash", 'l', "f/");		/* the walk takes it for f */
 }
 
 /* Remove the tree (no symlink is followed: unlink never does). */
@@ -275,6 +284,112 @@ test_sender(void)
 	free(o);
 	refused(ROLE_SENDER_ARG_REL, "evil/./passwd", "",
 	    "unsafe arg: evil/./passwd");
+	confine_release(&C);
+}
+
+/*
+ * One -R source: the spelling reaches `want' (followed when `follow'),
+ * the descriptor before rsync's first "/./" names `anchor', and what
+ * follows that marker, the name rsync transmits, is `name'.
+ */
+static void
+rel_case(const char *rel, const char *suffix, const char *anchor,
+    const char *name, const char *want, int follow)
+{
+	char *o, *m, *a;
+
+	if ((o = ok(ROLE_SENDER_ARG_REL, rel, suffix)) == NULL)
+		return;
+	if (ASSERT_TRUE((m = strstr(o, "/./")) != NULL)) {
+		ASSERT_STR_EQ_CTX(m + 3, name, rel);
+		a = xstrndup(o, (size_t)(m - o));
+		if (!ASSERT_TRUE(same_object(a, anchor, 1)))
+			fprintf(stderr, "    %s%s: anchor %s, want %s\n", rel,
+			    suffix, a, anchor);
+		free(a);
+	}
+	if (!ASSERT_TRUE(same_object(o, want, follow)))
+		fprintf(stderr, "    %s%s: %s does not reach %s\n", rel, suffix,
+		    o, want);
+	free(o);
+}
+
+/*
+ * confine.c MUST 6 for --relative: rsync splits a source at its FIRST
+ * "/./" (flist.c send_file_list, strstr), so the anchor pinned is what
+ * precedes that marker in the client's spelling -- DIR itself when the
+ * spelling begins with it -- and the spelling reaches exactly the object
+ * checked, whatever the marker's place or count.
+ */
+static void
+test_relative_markers(void)
+{
+	start(1);
+	/* client "/./r/", "/./r", ".//./r/": rel begins with the marker */
+	rel_case("./r", "/", ".", "r/", "r", 1);
+	rel_case("./r", "", ".", "r", "r", 0);
+	rel_case("./r/x", "", ".", "r/x", "r/x", 0);
+	rel_case("./r/s/y", "", ".", "r/s/y", "r/s/y", 0);
+	/* "/././r/": repeated; rsync cleans the "./" it transmits */
+	rel_case("././r", "/", ".", "./r/", "r", 1);
+	/* "/./r/./s/", "r/./s/./y": several markers, the first splits */
+	rel_case("./r/./s", "/", ".", "r/./s/", "r/s", 1);
+	rel_case("r/./s/./y", "", "r", "s/./y", "r/s/y", 0);
+	/* after a "..-free" prefix, and deeper */
+	rel_case("r/./s", "/", "r", "s/", "r/s", 1);
+	rel_case("r/s/./y", "", "r/s", "y", "r/s/y", 0);
+	rel_case("in/./f", "", "d", "f", "d/f", 0);
+	/* terminal: "r/./" transmits the directory's content as "." */
+	rel_case("r/.", "/", "r", "", "r", 1);
+	rel_case(".", "/", ".", "", ".", 1);
+	/* "r/." is no marker ("/foo/." is not abbreviated) */
+	rel_case("r", "/.", ".", "r/.", "r", 1);
+	/* no marker: the whole path from DIR */
+	rel_case("r/s/y", "", ".", "r/s/y", "r/s/y", 0);
+	refused(ROLE_SENDER_ARG_REL, "./evil", "/", "unsafe arg: ./evil");
+	refused(ROLE_SENDER_ARG_REL, "./r/r/passwd", "",
+	    "unsafe arg: ./r/r/passwd");
+	refused(ROLE_SENDER_ARG_REL, "./fslash", "/",
+	    "post-realpath open failed (race detected): ./fslash "
+	    "Not a directory");
+	confine_release(&C);
+}
+
+/*
+ * The check behind "post-pin path changed (race?)": the tail rsync is
+ * handed, resolved beneath the anchor as rsync resolves it, against the
+ * object the walk reached (reached only when something moved between
+ * the two, so the check is tested on its own).
+ */
+static void
+test_same_beneath(void)
+{
+	struct stat f, d, in, dfl;
+	char p[PATH_MAX + 64];
+	int dfd;
+
+	start(1);
+	snprintf(p, sizeof(p), "%s/f", root);
+	ASSERT_INT_EQ(lstat(p, &f), 0);
+	snprintf(p, sizeof(p), "%s/d", root);
+	ASSERT_INT_EQ(lstat(p, &d), 0);
+	snprintf(p, sizeof(p), "%s/in", root);
+	ASSERT_INT_EQ(lstat(p, &in), 0);
+	snprintf(p, sizeof(p), "%s/d/f", root);
+	ASSERT_INT_EQ(lstat(p, &dfl), 0);
+	ASSERT_INT_EQ(cf_same_beneath(C.rootfd, "f", 0, &f), 0);
+	ASSERT_INT_EQ(cf_same_beneath(C.rootfd, "d", 0, &f), 1);
+	ASSERT_INT_EQ(cf_same_beneath(C.rootfd, "in", 1, &d), 0);
+	ASSERT_INT_EQ(cf_same_beneath(C.rootfd, "in", 0, &in), 0);
+	ASSERT_INT_EQ(cf_same_beneath(C.rootfd, "in", 0, &d), 1);
+	ASSERT_INT_EQ(cf_same_beneath(C.rootfd, "in/f", 0, &dfl), 0);
+	ASSERT_INT_EQ(cf_same_beneath(C.rootfd, "//f", 0, &f), 0);
+	ASSERT_INT_EQ(cf_same_beneath(C.rootfd, "missing", 0, &f), -1);
+	dfd = openat(C.rootfd, "d", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_INT_EQ(cf_same_beneath(dfd, "", 1, &d), 0);
+	ASSERT_INT_EQ(cf_same_beneath(dfd, ".", 1, &d), 0);
+	ASSERT_INT_EQ(cf_same_beneath(dfd, ".", 1, &f), 1);
+	close(dfd);
 	confine_release(&C);
 }
 
@@ -588,6 +703,8 @@ main(void)
 	make_tree();
 	test_init();
 	test_sender();
+	test_relative_markers();
+	test_same_beneath();
 	test_fifo();
 	test_receiver();
 	test_deferred();

@@ -261,6 +261,19 @@ test_items(void)
 	request_free(&r);
 	cmdline_free(&ws);
 
+	/* -absolute: DIR's path in a path option names DIR, not elsewhere */
+	ASSERT_INT_EQ(parse(P_ABS, "--link-dest=/srv/x/b --suffix=/srv/x/s "
+	    "--files-from /srv/x/l . d", &ws, &r), 0);
+	if (ASSERT_INT_EQ(r.nitems, 5)) {
+		ASSERT_STR_EQ(r.items[1].value, "/srv/x/b");
+		ASSERT_INT_EQ(r.items[1].flags, NORM_ABSOLUTE);
+		ASSERT_STR_EQ(r.items[2].value, "/srv/x/srv/x/s");
+		ASSERT_STR_EQ(r.items[4].value, "/srv/x/l");
+		ASSERT_INT_EQ(r.items[4].flags, NORM_ABSOLUTE);
+	}
+	request_free(&r);
+	cmdline_free(&ws);
+
 	/* a receiver-only path option on a pull is not a path to check */
 	ASSERT_INT_EQ(parse(P_SUB, "--sender --partial-dir=p . d", &ws, &r), 0);
 	if (r.nitems == 3)
@@ -363,7 +376,17 @@ test_normalize(void)
 		{ P_ABS, "arg", "/srv/x", 1, "/srv/x", NORM_ABSOLUTE },
 		{ P_ABS, "arg", "//srv//x/a", 1, "/srv/x/a", NORM_ABSOLUTE },
 		{ P_ABS, "arg", "/srv/xy", 1, "/srv/x/srv/xy", NORM_ROOTREL },
-		{ P_ABS, "--temp-dir", "/srv/x/a", 0, "/srv/x/srv/x/a",
+		/* -absolute: a path option's value is aliased as an arg */
+		{ P_ABS, "--temp-dir", "/srv/x/a", 1, "/srv/x/a",
+		  NORM_ABSOLUTE },
+		{ P_ABS, "--link-dest", "/srv/x", 1, "/srv/x", NORM_ABSOLUTE },
+		{ P_ABS, "--link-dest", "/srv/xy/a", 1, "/srv/x/srv/xy/a",
+		  NORM_ROOTREL },
+		{ P_ABS, "--suffix", "/srv/x/a", 0, "/srv/x/srv/x/a",
+		  NORM_ROOTREL },
+		{ P_SUB, "--temp-dir", "/srv/x/a", 1, "/srv/x/srv/x/a",
+		  NORM_ROOTREL },
+		{ P_ROOT, "--temp-dir", "/srv/x/a", 1, "srv/x/a",
 		  NORM_ROOTREL },
 		{ P_ABS, "arg", "a", 1, "a", 0 },
 		{ P_ROOT, "arg", "/a", 1, "a", NORM_ROOTREL },
