@@ -53,8 +53,7 @@ split_leaf(char *path)
 static char *
 enoent(const char *orig)
 {
-	return cf_errf("post-realpath open failed (race detected): %s %s", orig,
-	    "No such file or directory");
+	return cf_openerr(orig, ENOENT);
 }
 
 /*
@@ -166,9 +165,7 @@ sender_arg(struct confine *c, const char *orig, const char *rel,
 	if (walk_parent(c, orig, rel, &pfd, &par, &leaf, errmsg) == -1)
 		return -1;
 	if (leaf_stat(pfd, leaf, &st) == -1) {
-		*errmsg = errno == ENOENT ? enoent(orig) :
-		    cf_errf("post-realpath open failed (race detected): %s %s",
-		    orig, strerror(errno));
+		*errmsg = cf_openerr(orig, errno);
 		goto fail;
 	}
 	/* ... and whatever a symlink leaf points to must stay inside DIR. */
@@ -237,8 +234,7 @@ sender_arg_rel(struct confine *c, const char *orig, const char *rel,
 	if (rest != NULL || fstat(fd, &want) == -1) {
 		free(rest);
 		close(fd);
-		*errmsg = cf_errf("post-realpath open failed (race detected): "
-		    "%s %s", orig, "No such file or directory");
+		*errmsg = enoent(orig);
 		return -1;
 	}
 	close(fd);
@@ -264,8 +260,7 @@ sender_arg_rel(struct confine *c, const char *orig, const char *rel,
 		free(rest);
 		close(afd);
 		free(full);
-		*errmsg = cf_errf("unable to pin sender path: %s %s", orig,
-		    "No such file or directory");
+		*errmsg = enoent(orig);
 		return -1;
 	}
 	t = tail != NULL ? tail : rel;
@@ -315,8 +310,7 @@ recv_arg(struct confine *c, const char *orig, const char *rel,
 	}
 	exists = leaf_stat(pfd, leaf, &st) == 0;
 	if (!exists && errno != ENOENT) {
-		*errmsg = cf_errf("post-realpath open failed (race detected): "
-		    "%s %s", orig, strerror(errno));
+		*errmsg = cf_openerr(orig, errno);
 		goto fail;
 	}
 	if (exists && (S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode))) {
@@ -354,8 +348,13 @@ cf_defer(struct confine *c, enum role role, int fd, char *rest, const char *orig
 {
 	struct defer *d;
 
-	if (c->ndefer >= MAX_DEFER)
-		fatal("too many directories to create");
+	if (c->ndefer >= MAX_DEFER) {
+		close(fd);
+		free(rest);
+		*out = NULL;
+		c->limit = "too many directories to create";
+		return -1;
+	}
 	d = &c->defer[c->ndefer++];
 	d->role = role;
 	d->basefd = cf_pin(c, fd);
@@ -367,8 +366,8 @@ cf_defer(struct confine *c, enum role role, int fd, char *rest, const char *orig
 	return 0;
 }
 
-int
-confine_path(struct confine *c, enum role role, const char *orig,
+static int
+path_role(struct confine *c, enum role role, const char *orig,
     const char *rel, const char *suffix, char **out, char **errmsg)
 {
 	char *rest;
@@ -431,6 +430,24 @@ confine_path(struct confine *c, enum role role, const char *orig,
 	if (*errmsg == NULL)
 		*errmsg = cf_errf("bad receiver option path: %s%s", orig, NULL);
 	return -1;
+}
+
+int
+confine_path(struct confine *c, enum role role, const char *orig,
+    const char *rel, const char *suffix, char **out, char **errmsg)
+{
+	int r;
+
+	r = path_role(c, role, orig, rel, suffix, out, errmsg);
+	/* A bound reached on the way (cf_pin, cf_defer) refuses the path. */
+	if (c->limit != NULL) {
+		free(*out);
+		*out = NULL;
+		free(*errmsg);
+		*errmsg = cf_errf("%s%s", c->limit, NULL);
+		return -1;
+	}
+	return r;
 }
 
 int

@@ -33,6 +33,7 @@ struct confine {
 		char	**out;		/* where the spelling goes */
 	}		 defer[MAX_DEFER];
 	int		 ndefer;
+	const char	*limit;		/* a bound reached (static), or NULL */
 };
 
 /* What rsync will do with a path; decides how it is pinned. */

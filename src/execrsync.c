@@ -25,6 +25,7 @@
 #include "confine.h"
 #include "execrsync.h"
 #include "sandbox.h"
+#include "util.h"
 
 static volatile sig_atomic_t child_pid;
 
@@ -43,9 +44,8 @@ static char *envp[] = { envpath, NULL };	/* rsync's whole environment */
 static void
 child_error(const char *msg, size_t len)
 {
-	static const char prog[] = "rsguard";
-
-	(void)!write(2, prog, sizeof(prog) - 1);
+	/* NB. strlen and write only: this runs in the vfork child. */
+	(void)!write(2, util_progname, strlen(util_progname));
 	(void)!write(2, msg, len);
 }
 

@@ -179,6 +179,14 @@ confine_commit(struct confine *c, char **errmsg)
 	int i, r;
 
 	*errmsg = NULL;
+	/*
+	 * Each deferral pins at most one more descriptor here: refuse now,
+	 * before anything is created, if they might not all fit (MUST 5).
+	 */
+	if (c->npins + c->ndefer > MAX_PINS) {
+		*errmsg = cf_errf("too many paths to pin%s%s", "", NULL);
+		return -1;
+	}
 	for (i = 0; i < c->ndefer; i++) {
 		d = &c->defer[i];
 		if (c->dry_run) {
@@ -195,6 +203,10 @@ confine_commit(struct confine *c, char **errmsg)
 			r = create_dirs(c, d, errmsg);
 		if (r == -1)
 			return -1;
+		if (c->limit != NULL) {
+			*errmsg = cf_errf("%s%s", c->limit, NULL);
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -7,8 +7,11 @@
  * MUST invariants (tests/integration, tests/security):
  *  1. MUST take no input from the client but SSH_ORIGINAL_COMMAND.
  *  2. MUST write nothing to stdout before exec (it carries the protocol).
- *  3. MUST end every refusal with "rsguard: error: ..." on stderr, one log
- *     record and exit status 1, before anything is created on disk.
+ *  3. MUST end every refusal with "PROG: error: ..." on stderr (PROG the
+ *     name serve was invoked as: rsguard or rrsync), one log record that
+ *     says who asked (from=, user=, key=, before any text of the client's)
+ *     and exit status 1, before anything is created on disk; a fatal() on
+ *     the way is such a refusal (tests/integration/test_serve_log.sh).
  *  4. MUST run rsync with an environment built here, never inherited.
  *  5. MUST pass rsync only the pinned descriptors besides 0, 1 and 2.
  *  6. MUST refuse a writable DIR holding the login user's ~/.ssh or shell
@@ -60,6 +63,7 @@
 
 static const char *prog = "rsguard";
 static char cmd_for_log[MAX_LOG_FIELD * 4 + 8];
+static char asker[1024];	/* client_info(), once per connection */
 
 #define EXACT_CONTEXT	24	/* bytes shown each side of a difference */
 
@@ -92,7 +96,10 @@ serve_usage(int status)
 "                  replace existing files\n"
 "operator options:\n"
 "  --rsync=PATH    the rsync to run (default %s)\n"
-"  --log=WHERE     syslog (default), none, or an absolute FILE path\n"
+"  --log=WHERE     syslog (default), none, or an absolute FILE path;\n"
+"                  syslog is /dev/log, else the journal's socket, and\n"
+"                  with neither every connection is refused; records say\n"
+"                  from=, user=, key= (key needs sshd ExposeAuthInfo yes)\n"
 "  --allow-home    serve a writable DIR that holds ~/.ssh or shell rc files\n"
 "                  (never one that holds a program a connection runs)\n"
 "  --dry-run, --explain\n"
@@ -120,13 +127,29 @@ static void __attribute__((noreturn))
 refuse_detail(const char *detail, const char *msg)
 {
 	char esc[MAX_LOG_FIELD * 4 + 8];
+	int lost;
 
-	fprintf(stderr, "%s: error: %s\n", prog, msg);
+	/*
+	 * NB. the record first: a client that has hung up makes the write
+	 * to stderr raise SIGPIPE, which must not take the record with it.
+	 */
 	log_escape(msg, MAX_LOG_FIELD, esc, sizeof(esc));
-	log_msg(LOG_WARNING, "refused: %s%s%s; command: %s", esc,
-	    detail ? "; " : "", detail ? detail : "",
-	    cmd_for_log[0] ? cmd_for_log : "(none)");
+	/* Who asked first: nothing the client wrote comes before it. */
+	lost = log_msg(LOG_WARNING, "refused%s%s: %s%s%s; command: %s",
+	    asker[0] ? " " : "", asker, esc, detail ? "; " : "",
+	    detail ? detail : "", cmd_for_log[0] ? cmd_for_log : "(none)") == -1;
+	fprintf(stderr, "%s: error: %s\n", prog, msg);
+	if (lost)
+		fprintf(stderr, "%s: error: the log record of this refusal "
+		    "was lost\n", prog);
 	exit(1);
+}
+
+/* fatal() on the serve path (out of memory, ...) is a refusal too. */
+static void __attribute__((noreturn))
+fatal_refuse(const char *msg)
+{
+	refuse_detail(NULL, msg);
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -449,7 +472,7 @@ serve_main(int argc, char **argv)
 	struct strvec av = { NULL, 0, 0 }, expanded = { NULL, 0, 0 };
 	struct strvec globbed = { NULL, 0, 0 };
 	const char *cmd, *rest, *es = NULL;
-	char realdir[PATH_MAX], *em = NULL, **vals, who[1024], sbword[32];
+	char realdir[PATH_MAX], *em = NULL, **vals, sbword[32];
 	size_t i, j, budget = MAX_EXPANSIONS, gbudget = MAX_GLOB;
 	struct timespec t0, t1;
 	struct rlimit rl;
@@ -458,6 +481,9 @@ serve_main(int argc, char **argv)
 	int lockfd = -1, r, flags;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* One name in every message: the one serve was invoked as. */
+	prog = util_progname;
+	util_fatal_hook = fatal_refuse;
 	parse_args(argc, argv, &o);
 	/* Room for one pin per directory named (rrsync needs the same). */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max &&
@@ -466,8 +492,14 @@ serve_main(int argc, char **argv)
 		    MAX_PINS + 64;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if (log_open(o.logt, o.logpath, &es) == -1)
+	if (log_open(o.logt, o.logpath, &es) == -1) {
+		if (o.logt == LOG_TO_SYSLOG)
+			refuse("%s", es);
 		refuse("%s: %s", es, o.logpath);
+	}
+	/* NB. the user lookup (NSS) costs time: once, for every record. */
+	if (o.logt != LOG_TO_NONE)
+		client_info(asker, sizeof(asker));
 
 	/* 1. policy: DIR as a real path, as rrsync resolves it. */
 	if (realpath(o.dirarg, realdir) == NULL)
@@ -491,7 +523,10 @@ serve_main(int argc, char **argv)
 		    sandbox_prepare(&o.sb, c.rootfd, p->dir, o.rsync, 0,
 		    &es) == -1)
 			refuse("%s", es);
-		log_msg(LOG_INFO, "connectivity probe (true) accepted");
+		if (log_msg(LOG_INFO, "connectivity probe (true) accepted %s",
+		    asker) == -1)
+			refuse("cannot write the log record (%s); the operator "
+			    "can pass --log=FILE", strerror(errno));
 		exit(0);
 	}
 	/* The probe touches nothing, so it takes no lock (rsguard check). */
@@ -618,10 +653,6 @@ serve_main(int argc, char **argv)
 		av = fin;
 	}
 
-	/* NB. the user lookup (NSS) costs time on every connection. */
-	who[0] = '\0';
-	if (o.logt != LOG_TO_NONE)
-		client_info(who, sizeof(who));
 	if (o.dry_run) {
 		printf("decision: accept\nmode: %s%s%s%s%s\ndir: %s\nargv:",
 		    p->ro ? "ro" : p->wo ? "wo" : "rw",
@@ -637,18 +668,23 @@ serve_main(int argc, char **argv)
 		sandbox_describe(&o.sb, stdout);
 		exit(0);
 	}
-	log_msg(LOG_INFO, "start %s mode=%s dir=%s sandbox=%s command: %s",
-	    who, p->ro ? "ro" : p->wo ? "wo" : "rw", p->dir,
-	    sandbox_summary(&o.sb, sbword, sizeof(sbword)), cmd_for_log);
+	/* No transfer without its record (log.c MUST 3). */
+	if (log_msg(LOG_INFO, "start %s mode=%s dir=%s sandbox=%s command: %s",
+	    asker, p->ro ? "ro" : p->wo ? "wo" : "rw", p->dir,
+	    sandbox_summary(&o.sb, sbword, sizeof(sbword)), cmd_for_log) == -1)
+		refuse("cannot write the log record (%s); the operator can "
+		    "pass --log=FILE", strerror(errno));
 
 	/* 6. run */
 	r = execrsync_run(&c, &o.sb, o.rsync, av.v, &es);
 	if (r == -1)
 		refuse("%s: %s", es, strerror(errno));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	log_msg(r == 0 ? LOG_INFO : LOG_NOTICE, "end %s status=%d "
-	    "duration=%.3fs", who, r, (double)(t1.tv_sec - t0.tv_sec) +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (log_msg(r == 0 ? LOG_INFO : LOG_NOTICE, "end %s status=%d "
+	    "duration=%.3fs", asker, r, (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9) == -1)
+		fprintf(stderr, "%s: error: the log record of the end of this "
+		    "transfer was lost\n", prog);
 	(void)lockfd;	/* held until exit */
 	return r;
 }

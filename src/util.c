@@ -9,17 +9,21 @@
 
 const char *util_progname = "rsguard";
 const char *util_argv0;
+void (*util_fatal_hook)(const char *) = NULL;
 
 void
 fatal(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "%s: error: ", util_progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* serve's hook writes the message and its log record, and exits. */
+	if (util_fatal_hook != NULL)
+		util_fatal_hook(msg);
+	fprintf(stderr, "%s: error: %s\n", util_progname, msg);
 	exit(1);
 }
 

@@ -26,6 +26,8 @@ void	 strvec_free(struct strvec *);
 extern const char *util_progname;
 /* main()'s argv[0]: the word the shell ran (serve checks it). */
 extern const char *util_argv0;
+/* When set (serve), fatal() hands it the message; it must not return. */
+extern void (*util_fatal_hook)(const char *);
 void	 fatal(const char *, ...)
 	    __attribute__((noreturn, format(printf, 1, 2)));
 

@@ -123,6 +123,35 @@ cf_errf(const char *fmt, const char *orig, const char *detail)
 }
 
 /*
+ * The refusal for a failed lookup: what is plainly so (missing, not a
+ * directory, a link loop, no permission, out of descriptors) is said so;
+ * rrsync's race wording is kept for what a lookup beneath a held fd meets
+ * only when the tree changes under it (EXDEV, EAGAIN from openat2).
+ */
+char *
+cf_openerr(const char *orig, int err)
+{
+	switch (err) {
+	case ENOENT:
+		return cf_errf("%s: no such file or directory in the "
+		    "restricted dir%s", orig, NULL);
+	case ENOTDIR:
+		return cf_errf("%s: not a directory in the restricted dir%s",
+		    orig, NULL);
+	case ELOOP:
+		return cf_errf("%s: too many levels of symbolic links in the "
+		    "restricted dir%s", orig, NULL);
+	case EXDEV:
+	case EAGAIN:
+		return cf_errf("post-realpath open failed (race detected): "
+		    "%s %s", orig, strerror(err));
+	default:
+		return cf_errf("%s: cannot open in the restricted dir: %s", orig,
+		    strerror(err));
+	}
+}
+
+/*
  * Walk `rel' from the root fd.  On success *fdp is an O_PATH fd of the
  * object reached (the symlink itself when !follow_last).  When a
  * component is missing, *fdp is the deepest directory reached and *rest
@@ -176,8 +205,7 @@ cf_walk(struct confine *c, const char *orig, const char *rel, int follow_last,
 					*rest = xstrdup(comp);
 				break;
 			}
-			*errmsg = cf_errf("post-realpath open failed (race "
-			    "detected): %s %s", orig, strerror(errno));
+			*errmsg = cf_openerr(orig, errno);
 			goto fail;
 		}
 		if (fstat(fd, &st) == -1) {
@@ -190,9 +218,8 @@ cf_walk(struct confine *c, const char *orig, const char *rel, int follow_last,
 			n = readlinkat(fd, "", target, sizeof(target) - 1);
 			close(fd);
 			if (n <= 0 || ++nlinks > MAX_SYMLINKS) {
-				*errmsg = cf_errf("post-realpath open failed "
-				    "(race detected): %s %s", orig,
-				    strerror(n <= 0 ? errno : ELOOP));
+				*errmsg = cf_openerr(orig, n <= 0 ? errno :
+				    ELOOP);
 				goto fail;
 			}
 			target[n] = '\0';
@@ -216,8 +243,7 @@ cf_walk(struct confine *c, const char *orig, const char *rel, int follow_last,
 		}
 		if (*next != '\0' && !S_ISDIR(st.st_mode)) {
 			close(fd);
-			*errmsg = cf_errf("post-realpath open failed (race "
-			    "detected): %s %s", orig, strerror(ENOTDIR));
+			*errmsg = cf_openerr(orig, ENOTDIR);
 			goto fail;
 		}
 		if (depth + 1 >= MAX_DEPTH_WALK) {
@@ -277,8 +303,11 @@ cf_pin(struct confine *c, int fd)
 	struct stat st;
 	int i;
 
-	if (fstat(fd, &st) == -1)
-		fatal("fstat of pinned path: %s", strerror(errno));
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		c->limit = "cannot check a pinned path";
+		return -1;
+	}
 	if (S_ISDIR(st.st_mode)) {
 		for (i = 0; i < c->npins; i++) {
 			if (c->pin_dev[i] == st.st_dev &&
@@ -288,8 +317,11 @@ cf_pin(struct confine *c, int fd)
 			}
 		}
 	}
-	if (c->npins >= MAX_PINS)
-		fatal("too many paths to pin");
+	if (c->npins >= MAX_PINS) {
+		close(fd);
+		c->limit = "too many paths to pin";
+		return -1;
+	}
 	c->pins[c->npins] = fd;
 	c->pin_dev[c->npins] = st.st_dev;
 	c->pin_ino[c->npins] = st.st_ino;

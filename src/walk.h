@@ -26,8 +26,14 @@ int	 cf_walk(struct confine *, const char *orig, const char *rel,
 /* Does tail beneath afd reach *want? 0 yes, 1 no, -1 error (confine.c). */
 int	 cf_same_beneath(int afd, const char *tail, int follow,
 	    const struct stat *want);
-/* Keep fd for rsync; returns the number to spell (dirs deduplicated). */
+/*
+ * Keep fd for rsync; returns the number to spell (dirs deduplicated).
+ * Past MAX_PINS (or if fd cannot be checked) fd is closed, c->limit set
+ * and -1 returned: confine_path and confine_commit then fail.
+ */
 int	 cf_pin(struct confine *, int fd);
+/* The refusal for a failed lookup of orig with errno err (malloc'd). */
+char	*cf_openerr(const char *orig, int err);
 /* Queue a directory for confine_commit; takes ownership of fd, rest. */
 int	 cf_defer(struct confine *, enum role, int fd, char *rest,
 	    const char *orig, const char *suffix, char **out);

@@ -68,7 +68,7 @@ t_serve_direct() {
 	SSH_ORIGINAL_COMMAND=true "$S/bin/rrsync" --log="$S/log/l" -wo "$S/srv" \
 	    >"$S/out" 2>"$LAST_ERR"
 	expect_refused $? "is writable and holds $S/bin/rrsync" || return 1
-	grep -q "refused: restricted dir $S/srv is writable and holds $S/bin/rrsync" "$S/log/l" ||
+	grep -q "refused from=.*: restricted dir $S/srv is writable and holds $S/bin/rrsync" "$S/log/l" ||
 	    { fail "no log record: $(cat "$S/log/l")"; return 1; }
 	# a bare name the shell finds through PATH, in DIR
 	SSH_ORIGINAL_COMMAND=true PATH="$S/srv/bin:/usr/bin:/bin" sh -c \

@@ -145,10 +145,10 @@ t_authorize_line_works_with_sshd() {
 	new_scratch
 	new_key pull || return 1
 	mkdir "$S/srv" "$S/dst"; make_tree "$S/srv"
-	"$RSGUARD" authorize --key "$K.pub" --from UNKNOWN "${SB[@]}" -ro "$S/srv" \
+	"$RSGUARD" authorize --log "$S/serve.log" --key "$K.pub" --from UNKNOWN "${SB[@]}" -ro "$S/srv" \
 	    >"$S/line" 2>"$LAST_ERR" || { fail "authorize exit $?"; return 1; }
 	grep -q WARNING "$LAST_ERR" && { fail "warned despite --from"; return 1; }
-	grep -q "^restrict,from=\"UNKNOWN\",command=\"$SERVE -ro $S/srv\" ssh-ed25519 " "$S/line" ||
+	grep -q "^restrict,from=\"UNKNOWN\",command=\"$RSGUARD serve --log=$S/serve.log${IT_SANDBOX:+ $IT_SANDBOX} -ro $S/srv\" ssh-ed25519 " "$S/line" ||
 	    { fail "line: $(cat "$S/line")"; return 1; }
 	cp "$S/line" "$IT_SSHDIR/authorized_keys"
 	rsync_key "$K" -a "$IT_HOST:/" "$S/dst/" || { fail "rsync pull exit $?"; return 1; }
@@ -158,15 +158,15 @@ t_authorize_line_works_with_sshd() {
 	grep -q 'uid=' "$S/out" && { fail "id ran"; return 1; }
 	ssh_key "$K" true || { fail "true probe refused"; return 1; }
 	# the line printed for another address is refused by sshd
-	"$RSGUARD" authorize --key "$K.pub" --from 192.0.2.7 "${SB[@]}" -ro "$S/srv" \
+	"$RSGUARD" authorize --log "$S/serve.log" --key "$K.pub" --from 192.0.2.7 "${SB[@]}" -ro "$S/srv" \
 	    >"$IT_SSHDIR/authorized_keys" 2>/dev/null
 	ssh_key "$K" true 2>/dev/null && { fail "from= not enforced"; return 1; }
 	# without --from: a loud warning, and still a working line
-	"$RSGUARD" authorize --key "$K.pub" "${SB[@]}" -ro "$S/srv" >"$IT_SSHDIR/authorized_keys" 2>"$LAST_ERR"
+	"$RSGUARD" authorize --log "$S/serve.log" --key "$K.pub" "${SB[@]}" -ro "$S/srv" >"$IT_SSHDIR/authorized_keys" 2>"$LAST_ERR"
 	grep -q 'WARNING: no --from' "$LAST_ERR" || { fail "no warning without --from"; return 1; }
 	ssh_key "$K" true || { fail "line without from= refused"; return 1; }
 	# --legacy-no-opts: every no-* option, also accepted by sshd
-	"$RSGUARD" authorize --key "$K.pub" --legacy-no-opts --from UNKNOWN "${SB[@]}" -ro "$S/srv" \
+	"$RSGUARD" authorize --log "$S/serve.log" --key "$K.pub" --legacy-no-opts --from UNKNOWN "${SB[@]}" -ro "$S/srv" \
 	    >"$IT_SSHDIR/authorized_keys" 2>/dev/null
 	grep -q '^no-agent-forwarding,no-port-forwarding,no-pty,no-user-rc,no-X11-forwarding,from=' \
 	    "$IT_SSHDIR/authorized_keys" || { fail "legacy: $(cat "$IT_SSHDIR/authorized_keys")"; return 1; }
@@ -203,27 +203,27 @@ t_authorize_install() {
 	printf '# keep me  \n\n%s other\n  # odd\tspacing' "$other" >"$ak"
 	cp "$ak" "$S/orig"
 	chmod 644 "$ak"
-	"$RSGUARD" authorize --key "$K.pub" --from UNKNOWN "${SB[@]}" -ro --install --file "$ak" "$S/srv" \
+	"$RSGUARD" authorize --log "$S/serve.log" --key "$K.pub" --from UNKNOWN "${SB[@]}" -ro --install --file "$ak" "$S/srv" \
 	    >"$S/line" 2>"$LAST_ERR" || { fail "install exit $?"; return 1; }
 	[ "$(mode_of "$ak")" = 600 ] || { fail "mode $(mode_of "$ak")"; return 1; }
 	{ cat "$S/orig"; printf '\n'; cat "$S/line"; } | cmp -s - "$ak" ||
 	    { fail "other lines not kept: $(diff "$S/orig" "$ak" | head -5)"; return 1; }
 	cp "$ak" "$S/after1"
-	"$RSGUARD" authorize --key "$K.pub" --from UNKNOWN "${SB[@]}" -ro --install --file "$ak" "$S/srv" \
+	"$RSGUARD" authorize --log "$S/serve.log" --key "$K.pub" --from UNKNOWN "${SB[@]}" -ro --install --file "$ak" "$S/srv" \
 	    >/dev/null 2>"$LAST_ERR" || { fail "second install"; return 1; }
 	cmp -s "$S/after1" "$ak" || { fail "second install changed the file"; return 1; }
 	grep -q unchanged "$LAST_ERR" || { fail "not reported unchanged"; return 1; }
 	[ "$(grep -c "$(cut -d' ' -f2 "$K.pub")" "$ak")" = 1 ] || { fail "key not once"; return 1; }
 	# same key, other options: replaced in place
-	"$RSGUARD" authorize --key "$K.pub" --from UNKNOWN "${SB[@]}" -wo --install --file "$ak" "$S/srv" \
+	"$RSGUARD" authorize --log "$S/serve.log" --key "$K.pub" --from UNKNOWN "${SB[@]}" -wo --install --file "$ak" "$S/srv" \
 	    >"$S/line2" 2>"$LAST_ERR" || { fail "replace"; return 1; }
 	grep -q replaced "$LAST_ERR" || { fail "not reported replaced"; return 1; }
 	[ "$(grep -c "$(cut -d' ' -f2 "$K.pub")" "$ak")" = 1 ] || { fail "duplicated on replace"; return 1; }
-	grep -qF -- "$SERVE -wo $S/srv" "$ak" || { fail "not replaced"; return 1; }
+	grep -qF -- "$RSGUARD serve --log=$S/serve.log${IT_SANDBOX:+ $IT_SANDBOX} -wo $S/srv" "$ak" || { fail "not replaced"; return 1; }
 	head -c "$(stat -c %s "$S/orig")" "$ak" | cmp -s - "$S/orig" || { fail "other lines changed"; return 1; }
 	# two stale lines for the key collapse into one
 	cat "$S/line" "$S/line" >>"$ak"
-	"$RSGUARD" authorize --key "$K.pub" --from UNKNOWN "${SB[@]}" -ro --install --file "$ak" "$S/srv" \
+	"$RSGUARD" authorize --log "$S/serve.log" --key "$K.pub" --from UNKNOWN "${SB[@]}" -ro --install --file "$ak" "$S/srv" \
 	    >/dev/null 2>&1 || { fail "collapse"; return 1; }
 	[ "$(grep -c "$(cut -d' ' -f2 "$K.pub")" "$ak")" = 1 ] || { fail "duplicates kept"; return 1; }
 	ls -A "$S/ssh" | grep -qv '^authorized_keys$' && { fail "temp file left: $(ls -A "$S/ssh")"; return 1; }

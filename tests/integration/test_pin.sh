@@ -85,8 +85,8 @@ t_exact_fragment_admits() {
 	case $frag in 'restrict,command="'*"serve --exact="*" -ro '$S/srv'\"") ;;
 	*) fail "fragment: $frag"; return 1;; esac
 	# showcmd leaves the sandbox to serve's default (auto); the suite's
-	# serves all run with IT_SANDBOX
-	frag=${frag/ serve / serve${IT_SANDBOX:+ $IT_SANDBOX} }
+	# serves all run with IT_SANDBOX, and log to a file (no syslog here)
+	frag=${frag/ serve / serve --log=$S/log${IT_SANDBOX:+ $IT_SANDBOX} }
 	printf '%s %s\n' "$frag" "$PUB" >"$IT_SSHDIR/authorized_keys"
 	rs -a "$IT_HOST:sub/" "$S/dst/" || { fail "pinned pull refused"; return 1; }
 	same_tree "$S/srv/sub" "$S/dst" || return 1

@@ -20,8 +20,8 @@ unset_serve() {
 # refused MSG: exit 1, "rsguard: error:" + MSG on stderr, nothing on stdout.
 refused() {
 	[ "$RC" = 1 ] || { fail "exit $RC, want 1"; return 1; }
-	grep -qF "rsguard: error: " "$LAST_ERR" ||
-		{ fail "no 'rsguard: error:' prefix"; return 1; }
+	grep -qF "${PROG:-rsguard}: error: " "$LAST_ERR" ||
+		{ fail "no '${PROG:-rsguard}: error:' prefix"; return 1; }
 	grep -qF -- "$1" "$LAST_ERR" || { fail "stderr lacks \"$1\""; return 1; }
 	[ ! -s "$S/out.txt" ] || { fail "stdout not empty"; return 1; }
 }
@@ -70,7 +70,9 @@ t_invoked_as_rrsync() {
 	SSH_ORIGINAL_COMMAND='rsync --server -logDtpre.iLsfxCIvu . x' \
 	    "$S/rrsync" --log=none "${SB[@]}" -ro "$S/srv" >"$S/out.txt" 2>"$LAST_ERR"
 	RC=$?
-	refused "sending to read-only server is not allowed" || return 1
+	# one name in every message: the one it was invoked as, like rrsync
+	PROG=rrsync refused "sending to read-only server is not allowed" || return 1
+	! grep -q 'rsguard: ' "$LAST_ERR" || { fail "two names: $(cat "$LAST_ERR")"; return 1; }
 	SSH_ORIGINAL_COMMAND=$CMD_PULL "$S/rrsync" --log=none "${SB[@]}" --dry-run -ro \
 	    "$S/srv" >"$S/out.txt" 2>"$LAST_ERR" || { fail "dry-run via rrsync"; return 1; }
 	grep -q '^decision: accept' "$S/out.txt" || { fail "no decision"; return 1; }
@@ -135,7 +137,7 @@ t_log_file() {
 		{ fail "start/end records: $(cat "$log")"; return 1; }
 	SOC='sh -c id' serve --log="$log" -ro "$S/srv"
 	refused "does not run rsync" || return 1
-	grep -q 'refused: SSH_ORIGINAL_COMMAND does not run rsync; command: sh -c id' "$log" ||
+	grep -q 'refused from=unknown user=[^ ]* key=-: SSH_ORIGINAL_COMMAND does not run rsync; command: sh -c id' "$log" ||
 		{ fail "refusal record: $(tail -1 "$log")"; return 1; }
 	# untrusted text is escaped in the record
 	SOC=$(printf 'rsync --server --sender -e.Ls . a\033[31mb') serve --log="$log" -ro "$S/srv"

@@ -226,7 +226,7 @@ t_push_missing_parent() {
 	setup_rw
 	echo data >"$S/newf"
 	rsq -a "$S/newf" "$IT_HOST:no/such/dir/"
-	expect_refused $? "No such file or directory" || return 1
+	expect_refused $? "no such file or directory in the restricted dir" || return 1
 	[ ! -e "$S/srv/no" ] || { fail "created $S/srv/no"; return 1; }
 	rs -a --mkpath "$S/newf" "$IT_HOST:no/such/dir/" ||
 		{ fail "exit $? (--mkpath)"; return 1; }

@@ -258,16 +258,13 @@ test_sender(void)
 	refused(ROLE_SENDER_ARG, "../x", "", "unsafe arg: ../x");
 	refused(ROLE_SENDER_ARG, "d/../../x", "", "unsafe arg: d/../../x");
 	refused(ROLE_SENDER_ARG, "missing", "",
-	    "post-realpath open failed (race detected): missing "
-	    "No such file or directory");
+	    "missing: no such file or directory in the restricted dir");
 	refused(ROLE_SENDER_ARG, "missing", "/",
-	    "post-realpath open failed (race detected): missing "
-	    "No such file or directory");
+	    "missing: no such file or directory in the restricted dir");
 	refused(ROLE_SENDER_ARG, "loop", "/",
-	    "post-realpath open failed (race detected): loop "
-	    "Too many levels of symbolic links");
+	    "loop: too many levels of symbolic links in the restricted dir");
 	refused(ROLE_SENDER_ARG, "f/x", "",
-	    "post-realpath open failed (race detected): f/x Not a directory");
+	    "f/x: not a directory in the restricted dir");
 
 	/* --relative: anchored at "/./" */
 	o = ok(ROLE_SENDER_ARG_REL, "d/./sub", "");
@@ -448,8 +445,7 @@ test_receiver(void)
 	 * unresolved components, which a raced rename could redirect) ...
 	 */
 	refused(ROLE_RECV_ARG, "in/new/deeper", "",
-	    "post-realpath open failed (race detected): in/new/deeper "
-	    "No such file or directory");
+	    "in/new/deeper: no such file or directory in the restricted dir");
 	ASSERT_FALSE(exists("in/new"));
 	/* ... unless --mkpath asked rsync to make it: then we make the
 	 * parents at commit, beneath the pinned dir, and pin the last. */
@@ -499,8 +495,7 @@ test_receiver(void)
 	/* --files-from on a pull must exist */
 	start(1);
 	refused(ROLE_READ_FILE, "nolist", "",
-	    "post-realpath open failed (race detected): nolist "
-	    "No such file or directory");
+	    "nolist: no such file or directory in the restricted dir");
 	o = ok(ROLE_READ_FILE, "d/f", "");
 	ASSERT_TRUE(same_object(o, "d/f", 1));
 	free(o);
@@ -697,6 +692,55 @@ test_init(void)
 		close(c2.rootfd);
 }
 
+/* The bounds are refusals (errmsg), never an exit: MAX_DEFER, MAX_PINS. */
+static void
+test_limits(void)
+{
+	char name[32], *o, *b = NULL, *em = NULL;
+	int i;
+
+	start(0);
+	for (i = 0; i < MAX_DEFER; i++) {
+		snprintf(name, sizeof(name), "nodir%d", i);
+		free(ok(ROLE_BASIS_DIR, name, ""));
+	}
+	refused(ROLE_BASIS_DIR, "nodir-last", "",
+	    "too many directories to create");
+	/* the bound stays: nothing later in the command is accepted */
+	refused(ROLE_RECV_ARG, "d", "", "too many directories to create");
+	for (i = 0; i < C.npins; i++)
+		close(C.pins[i]);
+
+	start(1);
+	C.npins = MAX_PINS;	/* as if full: the next distinct pin fails */
+	refused(ROLE_SENDER_ARG, "d", "/", "too many paths to pin");
+	C.npins = 0;
+	C.limit = NULL;
+	o = ok(ROLE_SENDER_ARG, "d", "/");
+	free(o);
+	for (i = 0; i < C.npins; i++)
+		close(C.pins[i]);
+
+	/* Pins the commit would need are counted before it creates any. */
+	start(0);
+	C.npins = MAX_PINS - 2;	/* both deferrals pin DIR: one pin more */
+	o = NULL;
+	ASSERT_INT_EQ(confine_path(&C, ROLE_CREATE_DIR, "nb1/x", "nb1/x", "",
+	    &o, &em), 0);
+	free(em);
+	ASSERT_INT_EQ(confine_path(&C, ROLE_CREATE_DIR, "nb2/x", "nb2/x", "",
+	    &b, &em), 0);
+	free(em);
+	ASSERT_INT_EQ(C.npins, MAX_PINS - 1);
+	ASSERT_INT_EQ(confine_commit(&C, &em), -1);
+	ASSERT_STR_EQ(em, "too many paths to pin");
+	free(em);
+	ASSERT_FALSE(exists("nb1"));
+	ASSERT_FALSE(exists("nb2"));
+	for (i = MAX_PINS - 2; i < C.npins; i++)
+		close(C.pins[i]);
+}
+
 int
 main(void)
 {
@@ -709,6 +753,7 @@ main(void)
 	test_receiver();
 	test_deferred();
 	test_glob();
+	test_limits();
 	rm_tree(root);
 	return test_summary();
 }
