@@ -522,7 +522,8 @@ listing(struct confine *c, const char *prefix, const char **errstr)
 		d->names[d->n++] = xstrdup(de->d_name);
 	}
 	closedir(dp);
-	qsort(d->names, d->n, sizeof(*d->names), cmpstr);
+	if (d->n > 1)
+		qsort(d->names, d->n, sizeof(*d->names), cmpstr);
 	return d;
 }
 
