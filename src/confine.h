@@ -10,6 +10,9 @@
 #define MAX_DEPTH_WALK	256	/* directory levels held during one walk */
 #define MAX_PINS	4096	/* pinned descriptors handed to rsync */
 #define MAX_GLOB	20000	/* glob results for one command */
+/* The work one command's wildcards may do, whatever they match. */
+#define MAX_GLOB_ENTRIES 1000000	/* directory entries read */
+#define MAX_GLOB_STEPS	100000000	/* character comparisons made */
 #define MAX_DEFER	16	/* directories created for one command */
 
 struct confine {
@@ -34,6 +37,9 @@ struct confine {
 	}		 defer[MAX_DEFER];
 	int		 ndefer;
 	const char	*limit;		/* a bound reached (static), or NULL */
+	struct cglob_cache *glob;	/* listings read (cglob.c) */
+	unsigned long	 glob_entries;	/* work so far, against MAX_GLOB_* */
+	unsigned long	 glob_steps;
 };
 
 /* What rsync will do with a path; decides how it is pinned. */
@@ -67,11 +73,21 @@ int	 confine_path(struct confine *, enum role, const char *orig,
 /*
  * Expand glob characters in the DIR-relative pattern beneath the root
  * only, never following a symlink out of DIR.  Sorted results are
- * appended to *out; no match leaves the pattern itself.  Returns -1 with
- * *errstr on too many results.
+ * appended to *out; no match leaves the pattern itself; a trailing '/'
+ * keeps directories only.  Each directory is read once per confinement
+ * and its listing kept for later patterns.  Returns -1 with *errstr on
+ * too many results (*budget) or once the command's wildcards exceed
+ * MAX_GLOB_ENTRIES or MAX_GLOB_STEPS.
  */
 int	 confine_glob(struct confine *, const char *, struct strvec *,
 	    size_t *, const char **);
+/* Drop the kept listings (the work counters stay). */
+void	 confine_glob_free(struct confine *);
+/*
+ * Does name match the one-component pattern as rrsync's glob.glob
+ * matches it?  Adds the comparisons made to *steps.  Returns 1 or 0.
+ */
+int	 confine_glob_match(const char *, const char *, unsigned long *);
 
 /*
  * Create the directories that confine_path deferred (missing

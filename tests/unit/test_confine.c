@@ -154,6 +154,7 @@ confine_release(struct confine *c)
 	for (i = 0; i < c->npins; i++)
 		close(c->pins[i]);
 	c->npins = 0;
+	confine_glob_free(c);
 	if (c->rootfd != -1)
 		close(c->rootfd);
 	c->rootfd = -1;
