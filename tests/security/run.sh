@@ -419,7 +419,7 @@ SSH_ORIGINAL_COMMAND="$S . many/*{10000..29999}" timeout 20 "$RSGUARD" serve \
 	--rsync="$REC" --log="$SCR/glob.log" -no-lock -ro "$ROOT" \
 	>/dev/null 2>"$SCR/err" </dev/null
 rc=$?
-if [ "$rc" = 1 ] && grep -q 'refused: wildcards need too many comparisons.*command: rsync --server --sender' "$SCR/glob.log"; then
+if [ "$rc" = 1 ] && grep -q 'refused from=[^ ]* user=[^ ]* key=[^:]*: wildcards need too many comparisons.*command: rsync --server --sender' "$SCR/glob.log"; then
 	ok 'glob cost: the refusal has its log record'
 else
 	notok 'glob cost: the refusal has its log record' "rc=$rc" \
