@@ -708,8 +708,7 @@ test_limits(void)
 	    "too many directories to create");
 	/* the bound stays: nothing later in the command is accepted */
 	refused(ROLE_RECV_ARG, "d", "", "too many directories to create");
-	for (i = 0; i < C.npins; i++)
-		close(C.pins[i]);
+	confine_release(&C);
 
 	start(1);
 	C.npins = MAX_PINS;	/* as if full: the next distinct pin fails */
@@ -718,8 +717,7 @@ test_limits(void)
 	C.limit = NULL;
 	o = ok(ROLE_SENDER_ARG, "d", "/");
 	free(o);
-	for (i = 0; i < C.npins; i++)
-		close(C.pins[i]);
+	confine_release(&C);
 
 	/* Pins the commit would need are counted before it creates any. */
 	start(0);
@@ -739,6 +737,8 @@ test_limits(void)
 	ASSERT_FALSE(exists("nb2"));
 	for (i = MAX_PINS - 2; i < C.npins; i++)
 		close(C.pins[i]);
+	C.npins = 0;	/* the first MAX_PINS - 2 were never opened */
+	confine_release(&C);
 }
 
 int
