@@ -444,7 +444,7 @@ confine_path(struct confine *c, enum role role, const char *orig,
 		free(*out);
 		*out = NULL;
 		free(*errmsg);
-		*errmsg = cf_errf("%s%s", c->limit, NULL);
+		*errmsg = xstrdup(c->limit);
 		return -1;
 	}
 	return r;

@@ -184,7 +184,7 @@ confine_commit(struct confine *c, char **errmsg)
 	 * before anything is created, if they might not all fit (MUST 5).
 	 */
 	if (c->npins + c->ndefer > MAX_PINS) {
-		*errmsg = cf_errf("too many paths to pin%s%s", "", NULL);
+		*errmsg = xstrdup(CF_LIMIT_PINS);
 		return -1;
 	}
 	for (i = 0; i < c->ndefer; i++) {
@@ -204,7 +204,7 @@ confine_commit(struct confine *c, char **errmsg)
 		if (r == -1)
 			return -1;
 		if (c->limit != NULL) {
-			*errmsg = cf_errf("%s%s", c->limit, NULL);
+			*errmsg = xstrdup(c->limit);
 			return -1;
 		}
 	}

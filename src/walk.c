@@ -319,7 +319,7 @@ cf_pin(struct confine *c, int fd)
 	}
 	if (c->npins >= MAX_PINS) {
 		close(fd);
-		c->limit = "too many paths to pin";
+		c->limit = CF_LIMIT_PINS;
 		return -1;
 	}
 	c->pins[c->npins] = fd;

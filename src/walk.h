@@ -31,6 +31,7 @@ int	 cf_same_beneath(int afd, const char *tail, int follow,
  * Past MAX_PINS (or if fd cannot be checked) fd is closed, c->limit set
  * and -1 returned: confine_path and confine_commit then fail.
  */
+#define CF_LIMIT_PINS	"too many paths to pin"
 int	 cf_pin(struct confine *, int fd);
 /* The refusal for a failed lookup of orig with errno err (malloc'd). */
 char	*cf_openerr(const char *orig, int err);
