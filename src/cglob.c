@@ -397,20 +397,10 @@ confine_glob_match(const char *pat, const char *name, unsigned long *steps)
 	return r;
 }
 
-static size_t
-hash(const char *s)
-{
-	size_t h = 2166136261u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
 static struct gdir **
 cache_slot(struct cglob_cache *gc, const char *path)
 {
-	size_t i = hash(path) & (gc->cap - 1);
+	size_t i = fnv1a(path) & (gc->cap - 1);
 
 	while (gc->slot[i] != NULL && strcmp(gc->slot[i]->path, path) != 0)
 		i = (i + 1) & (gc->cap - 1);

@@ -35,23 +35,13 @@ usage(int status)
 	exit(status);
 }
 
-/* A stable spread of start times over jobs: FNV-1a of the name. */
-static unsigned
-spread(const char *s)
-{
-	unsigned h = 2166136261u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
 /* OnCalendar= and the cron fields for every seconds; -1 if neither. */
 static int
 calendar(int every, const char *name, char *cal, size_t csz, char *cron,
     size_t rsz)
 {
-	unsigned h = spread(name), min = h % 60, hour = (h / 60) % 24;
+	/* a stable spread of start times over jobs */
+	unsigned h = fnv1a(name), min = h % 60, hour = (h / 60) % 24;
 	int m = every / 60, hr = every / 3600;
 
 	if (every % 60 != 0 || every == 0)

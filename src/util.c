@@ -131,3 +131,13 @@ strvec_free(struct strvec *sv)
 	sv->v = NULL;
 	sv->n = sv->cap = 0;
 }
+
+unsigned
+fnv1a(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}

@@ -10,6 +10,8 @@ void	*xcalloc(size_t, size_t);
 void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
+/* 32-bit FNV-1a of a string: stable across runs and builds. */
+unsigned fnv1a(const char *);
 char	*xasprintf(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
 
