@@ -145,6 +145,21 @@ authorize() {
 	trace "authorized_keys: command=\"$SERVE --log=none $*\""
 }
 
+# job_ends pull|push [SERVE-OPTS]: authorize the client key for a pull of
+# $S/src (serve -ro) or a push into $S/dst (serve -wo), SERVE-OPTS in their
+# place when given, and set $src and $dst for a job file.
+job_ends() {
+	if [ "$1" = push ]; then
+		# shellcheck disable=SC2086
+		authorize ${2:--wo} "$S/dst"
+		src=$S/src dst="$(id -un)@$IT_HOST:/"
+	else
+		# shellcheck disable=SC2086
+		authorize ${2:--ro} "$S/src"
+		src="$(id -un)@$IT_HOST:/" dst=$S/dst
+	fi
+}
+
 # ssh_host ARGS...: plain ssh to the forced command.
 ssh_host() {
 	trace "ssh host $*"

@@ -23,15 +23,7 @@ setup() {
 	new_scratch
 	mkdir -p "$S/src" "$S/dst" "$S/jobs" "$S/state"
 	make_tree "$S/src"
-	if [ "$dir" = push ]; then
-		# shellcheck disable=SC2086
-		authorize ${sopts:--wo} "$S/dst"
-		src=$S/src dst="$ME@$IT_HOST:/"
-	else
-		# shellcheck disable=SC2086
-		authorize ${sopts:--ro} "$S/src"
-		src="$ME@$IT_HOST:/" dst=$S/dst
-	fi
+	job_ends "$dir" "${sopts:-}"
 	cat >"$S/jobs/j.conf" <<EOT
 [job]
 direction = $dir

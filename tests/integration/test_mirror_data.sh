@@ -13,13 +13,7 @@ setup() {
 	proxy=${proxy//@S@/$S}
 	mkdir -p "$S/src" "$S/dst" "$S/jobs" "$S/state"
 	make_tree "$S/src"
-	if [ "$dir" = push ]; then
-		authorize -wo "$S/dst"
-		src=$S/src dst="$(id -un)@$IT_HOST:/"
-	else
-		authorize -ro "$S/src"
-		src="$(id -un)@$IT_HOST:/" dst=$S/dst
-	fi
+	job_ends "$dir"
 	cat >"$S/jobs/j.conf" <<EOT
 [job]
 direction = $dir
