@@ -193,17 +193,11 @@ rsync_e(void)
 	return e;
 }
 
-/* The "rsguard: error: " line of serve's refusal, or NULL. */
+/* The message of serve's refusal, or NULL. */
 static const char *
 refusal(const struct spawn_result *r)
 {
-	const char *p;
-
-	for (p = r->err; p != NULL && (p = strstr(p, "rsguard: error: ")) !=
-	    NULL; p++)
-		if (p == r->err || p[-1] == '\n')
-			return p + 16;
-	return NULL;
+	return serve_refusal(r->err);
 }
 
 /* Last non-empty line of rsync's stderr. */

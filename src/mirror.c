@@ -374,26 +374,21 @@ fix_for(const struct job *j, const char *opt, size_t n)
 /*
  * MUST 7: a permanent refusal by rsguard serve, as a message naming what
  * was refused and what to change in the job (in buf); 0 if none.  serve
- * ends every refusal with one "rsguard: error: MSG" line on stderr, which
+ * ends every refusal with one "PROG: error: MSG" line on stderr, which
  * ssh passes on, before rsync starts; rsync then exits 12.
  */
 static int
 refusal(const struct job *j, int status, const char *err, char *buf,
     size_t sz)
 {
-	static const char tag[] = "rsguard: error: ";
 	const char *p, *opt;
 	char msg[200];
 	size_t n;
 
 	if (status != 12 || err == NULL)
 		return 0;
-	for (p = err; (p = strstr(p, tag)) != NULL; p++)
-		if (p == err || p[-1] == '\n')
-			break;
-	if (p == NULL)
+	if ((p = serve_refusal(err)) == NULL)
 		return 0;
-	p += sizeof(tag) - 1;
 	n = strcspn(p, "\r\n");
 	snprintf(msg, sizeof(msg), "%.*s", (int)n, p);
 	/* the lock only says another transfer is running: retry */

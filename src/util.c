@@ -141,3 +141,24 @@ fnv1a(const char *s)
 		h = (h ^ (unsigned char)*s) * 16777619u;
 	return h;
 }
+
+const char *
+serve_refusal(const char *err)
+{
+	static const char *const tags[] = { "rsguard: error: ",
+	    "rrsync: error: " };
+	const char *p, *next;
+	size_t i, n;
+
+	for (p = err; p != NULL && *p != '\0'; p = next) {
+		for (i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+			n = strlen(tags[i]);
+			if (strncmp(p, tags[i], n) == 0)
+				return p + n;
+		}
+		next = p + strcspn(p, "\n");
+		if (*next == '\n')
+			next++;
+	}
+	return NULL;
+}

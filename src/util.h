@@ -10,6 +10,12 @@ void	*xcalloc(size_t, size_t);
 void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
+/*
+ * The message of rsguard serve's refusal in err (what ssh passed on of
+ * its stderr): what follows "rsguard: error: " or, invoked as rrsync,
+ * "rrsync: error: " at the start of a line.  NULL if there is none.
+ */
+const char *serve_refusal(const char *err);
 /* 32-bit FNV-1a of a string: stable across runs and builds. */
 unsigned fnv1a(const char *);
 char	*xasprintf(const char *, ...)

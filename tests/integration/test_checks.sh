@@ -220,6 +220,29 @@ t_policy_refusal_not_retried() {
 	[ "$RC" = 0 ] || { fail "after the fixes: exit $RC"; return 1; }
 }
 
+# Serve invoked as rrsync (the drop-in: rrsync a link to rsguard) says
+# "rrsync: error:"; mirror and check read that refusal as they do rsguard's.
+t_policy_refusal_as_rrsync() {
+	RETRIES=3 RETRY_DELAY=8 setup push "-no-del"
+	mkdir -p "$S/bin" && ln -s "$RSGUARD" "$S/bin/rrsync" || return 1
+	printf 'restrict,command="%s/bin/rrsync --log=none %s -no-del %s" %s\n' \
+	    "$S" "${IT_SANDBOX:-}" "$S/dst" "$PUB" >"$IT_SSHDIR/authorized_keys"
+	local t0=$SECONDS
+	mirror
+	[ "$RC" = 12 ] && [ "$(json attempts)" = 1 ] ||
+	    { fail "as rrsync: exit $RC, attempts $(json attempts), want 12 and 1"; return 1; }
+	[ $((SECONDS - t0)) -lt 8 ] || { fail "took $((SECONDS - t0))s"; return 1; }
+	grep -q 'the server refused option --delete-delay' "$LAST_ERR" ||
+	    { fail "unclear message: $(cat "$LAST_ERR")"; return 1; }
+	printf 'restrict,command="%s/bin/rrsync --log=none %s --exact=%s -ro %s" %s\n' \
+	    "$S" "${IT_SANDBOX:-}" "'rsync --server --sender -e.LsfxCIvu . x'" "$S/src" \
+	    "$PUB" >"$IT_SSHDIR/authorized_keys"
+	check --key "$IT_SSHDIR/client_ed25519" "${CHECK_OPTS[@]}"
+	[ "$RC" = 1 ] || { fail "check --exact as rrsync: exit $RC"; return 1; }
+	has '^FAIL  rsync +the server refused.*does not match the one this key is pinned to' ||
+	    return 1
+}
+
 # Serve's lock refusal is transient: retried until the lock is free.
 t_lock_refusal_is_retried() {
 	RETRIES=3 RETRY_DELAY=2 setup push
@@ -311,5 +334,5 @@ t_killed_runner_leaves_nothing() {
 [ -n "${IT_CASES:-}" ] && { run_tests $IT_CASES; exit 0; }
 run_tests t_check_unclean_shell_fails t_check_rsync_wo_and_refused t_check_one_cause \
 	t_check_probe_during_transfer t_trust_cannot_compare_fails \
-	t_mirror_key_checked_locally t_policy_refusal_not_retried t_lock_refusal_is_retried \
+	t_mirror_key_checked_locally t_policy_refusal_not_retried t_policy_refusal_as_rrsync t_lock_refusal_is_retried \
 	t_backoff_never_collapses t_stall_detected_and_retried t_killed_runner_leaves_nothing
