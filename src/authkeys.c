@@ -476,6 +476,13 @@ authkeys_parse_line(const char *line, size_t len, struct ak_line *l,
 
 	memset(l, 0, sizeof(*l));
 	*errstr = NULL;
+	/* sshd skips blank and comment lines whatever their length */
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p == end || *p == '#') {
+		l->blank = 1;
+		return 0;
+	}
 	if (len > MAX_AUTHKEYS_LINE) {
 		*errstr = "line too long";
 		l->err = AKE_LIMIT;
@@ -486,12 +493,6 @@ authkeys_parse_line(const char *line, size_t len, struct ak_line *l,
 		*errstr = "NUL or newline in line";
 		l->err = AKE_OPTIONS;
 		return -1;
-	}
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	if (p == end || *p == '#') {
-		l->blank = 1;
-		return 0;
 	}
 	/* As sshd: a line that starts with a key type is a bare key. */
 	for (t = p; t < end && *t != ' ' && *t != '\t'; t++)
