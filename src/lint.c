@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include <err.h>
+#include <grp.h>
 #include <errno.h>
 #include <limits.h>
 #include <pwd.h>
@@ -26,6 +27,7 @@
 #include "authkeys.h"
 #include "commands.h"
 #include "exposure.h"
+#include "serveopts.h"
 #include "shword.h"
 #include "util.h"
 
@@ -64,13 +66,21 @@ static const struct check {
 	    "redirection, substitution)" },
 	{ "RSG016", WARN, "rsguard serve --sandbox=off: rsync runs without "
 	    "the kernel sandbox" },
+	{ "RSG017", ERR,  "rsguard serve/rrsync arguments serve refuses: "
+	    "every connection fails" },
+	{ "RSG018", ERR,  "from= is no restriction: it matches every "
+	    "address (or none)" },
 };
 #define NCHECKS	(sizeof(checks) / sizeof(checks[0]))
 
 static int	 json, first_json = 1, nerr, nwarn;
 static char	 ignored[NCHECKS];
-static struct passwd *pw;
+/* The account a file belongs to: its owner (see owner_of()). */
+static uid_t	 acct_uid;
+static gid_t	 acct_gid;
+static char	 acct_name[256], acct_shell[PATH_MAX];
 static char	 home[PATH_MAX];
+static int	 debian_modes;	/* sshd allows owner-only group write */
 
 struct seen {
 	unsigned char	*blob;
@@ -198,13 +208,91 @@ is_fragment(const char *s, size_t n)
 	return t >= 16 && is_b64(s, t);
 }
 
+/*
+ * Debian's sshd (patch user-group-modes) also accepts a group-writable
+ * file or directory when the group holds the account alone: no other
+ * account has it as primary group, its member list is empty or the
+ * owner alone, and it has at least that one member.
+ */
+static int
+group_is_owner_only(const struct stat *st, uid_t uid)
+{
+	struct passwd *p;
+	struct group *gr;
+	char owner[256];
+	size_t i;
+	int members = 0, other = 0, found = 0;
+	FILE *f;
+
+	/*
+	 * /etc/passwd and /etc/group are read directly (fgetpwent): the
+	 * static binary has no NSS modules.  A group found nowhere there
+	 * (LDAP, sss) is not judged owner-only: it is reported, fail closed.
+	 */
+	if ((f = fopen("/etc/passwd", "re")) == NULL)
+		return 0;
+	owner[0] = '\0';
+	while ((p = fgetpwent(f)) != NULL) {
+		if (p->pw_uid == st->st_uid && owner[0] == '\0')
+			snprintf(owner, sizeof(owner), "%s", p->pw_name);
+		if (p->pw_gid == st->st_gid) {
+			members++;
+			if (p->pw_uid != uid)
+				other = 1;
+		}
+	}
+	fclose(f);
+	if (other || owner[0] == '\0' ||
+	    (f = fopen("/etc/group", "re")) == NULL)
+		return 0;
+	while (!found && (gr = fgetgrent(f)) != NULL) {
+		if (gr->gr_gid != st->st_gid)
+			continue;
+		found = 1;
+		for (i = 0; gr->gr_mem != NULL && gr->gr_mem[i] != NULL; i++) {
+			if (strcmp(gr->gr_mem[i], owner) != 0)
+				other = 1;
+			members++;
+		}
+	}
+	fclose(f);
+	return found && !other && members > 0;
+}
+
+/* The installed sshd carries Debian's patch (its version says so). */
+static int
+sshd_is_debian(void)
+{
+	static const char pat[] = " Debian-";
+	const char *path = getenv("RSGUARD_LINT_SSHD");
+	char buf[65536];
+	size_t n, keep = 0, i;
+	FILE *f;
+	int found = 0;
+
+	if (path == NULL || *path == '\0')
+		path = "/usr/sbin/sshd";
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	while (!found && (n = fread(buf + keep, 1, sizeof(buf) - keep, f))
+	    > 0) {
+		n += keep;
+		for (i = 0; i + sizeof(pat) - 1 <= n && !found; i++)
+			found = memcmp(buf + i, pat, sizeof(pat) - 1) == 0;
+		keep = sizeof(pat) - 2;
+		memmove(buf, buf + n - keep, keep);
+	}
+	fclose(f);
+	return found;
+}
+
 /* sshd's safe_path(): file and every directory up to ~ or /. */
 static void
 strict_modes(const char *file)
 {
 	char rp[PATH_MAX], *s;
 	struct stat st;
-	uid_t uid = pw->pw_uid;
+	uid_t uid = acct_uid;
 
 	if (realpath(file, rp) == NULL)
 		return;
@@ -218,10 +306,11 @@ strict_modes(const char *file)
 		if (st.st_uid != 0 && st.st_uid != uid) {
 			REPORT(file, 0, 13, "%s is owned by uid %u, not by "
 			    "root or %s", rp, (unsigned)st.st_uid,
-			    pw->pw_name);
+			    acct_name);
 			return;
 		}
-		if ((st.st_mode & 022) != 0) {
+		if ((st.st_mode & 002) != 0 || ((st.st_mode & 020) != 0 &&
+		    !(debian_modes && group_is_owner_only(&st, uid)))) {
 			REPORT(file, 0, 13, "%s is group or world writable "
 			    "(mode %04o)", rp, (unsigned)st.st_mode & 07777);
 			return;
@@ -236,6 +325,25 @@ strict_modes(const char *file)
 		if (stat(rp, &st) == -1)
 			return;
 	}
+}
+
+/* Judge for account uid: its name, group, login shell and home. */
+static void
+set_account(uid_t uid)
+{
+	struct passwd *p;
+
+	if ((p = getpwuid(uid)) == NULL)
+		errx(3, "no passwd entry for uid %u", (unsigned)uid);
+	acct_uid = p->pw_uid;
+	acct_gid = p->pw_gid;
+	snprintf(acct_name, sizeof(acct_name), "%s", p->pw_name);
+	/* sshd runs command= with /bin/sh when the shell field is empty */
+	snprintf(acct_shell, sizeof(acct_shell), "%s",
+	    p->pw_shell != NULL && *p->pw_shell != '\0' ? p->pw_shell :
+	    "/bin/sh");
+	if (realpath(p->pw_dir, home) == NULL)
+		snprintf(home, sizeof(home), "%s", p->pw_dir);
 }
 
 /* Find an executable like the shell sshd starts would. */
@@ -283,7 +391,7 @@ check_exposure(const char *file, size_t ln, const char *word,
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.word = word;
 	ctx.rsync = rsync != NULL ? rsync : RSYNC_PATH;
-	ctx.shell = pw->pw_shell;
+	ctx.shell = acct_shell;
 	ctx.home = home;
 	if (file[0] == '/')
 		ctx.keys = file;
@@ -307,14 +415,18 @@ static void
 check_command(const char *file, size_t ln, const char *cmd)
 {
 	struct strvec w = { NULL, 0, 0 };
+	struct serve_opts o;
 	char prog[PATH_MAX], rdir[PATH_MAX], *d;
-	const char *e, *base, *dir = NULL, *rsync = NULL;
+	const char *e, *base, *dir, *rsync;
 	struct stat st;
-	size_t i, first = 0;
-	int ro = 0;
+	size_t first = 0;
+	int ro;
 
+	/* sshd runs "$SHELL -c COMMAND": anything but literal words is more */
 	if (shword_split(cmd, home, &w, &e) == -1) {
-		REPORT(file, ln, 15, "command= not checked: %s", e);
+		REPORT(file, ln, 15, "command= is not a simple command (%s): "
+		    "the login shell runs it, so a client may get more than "
+		    "the forced command", e);
 		goto out;
 	}
 	if (w.n == 0) {
@@ -333,23 +445,34 @@ check_command(const char *file, size_t ln, const char *cmd)
 	else if (strcmp(base, "rsguard") == 0 && w.n > 1 &&
 	    strcmp(w.v[1], "serve") == 0)
 		first = 2;
-	else
+	else if (strcmp(base, "rsguard") == 0) {
+		REPORT(file, ln, 17, "rsguard without the serve subcommand: "
+		    "sshd would run \"rsguard %.100s\", not the forced "
+		    "command", w.n > 1 ? w.v[1] : "");
 		goto out;
-	for (i = first; i < w.n; i++) {
-		if (strcmp(w.v[i], "-ro") == 0)
-			ro = 1;
-		else if (strncmp(w.v[i], "--rsync=", 8) == 0)
-			rsync = w.v[i] + 8;
-		else if (first == 2 && strcmp(w.v[i], "--sandbox=off") == 0)
-			REPORT(file, ln, 16, "rsguard serve --sandbox=off: a "
-			    "hijacked rsync could reach all this user can");
-		else if (w.v[i][0] != '-')
-			dir = w.v[i];
-	}
-	if (dir == NULL) {
-		REPORT(file, ln, 9, "%s has no DIR", base);
+	} else
+		goto out;
+	/* judge the argv exactly as serve will (argv[0] is the program) */
+	if (serve_opts_parse((int)(w.n - first + 1), w.v + first - 1,
+	    "rsguard", &o, &e) == -1) {
+		if (o.dirarg == NULL && strstr(e, "required: DIR") != NULL)
+			REPORT(file, ln, 9, "%s has no DIR", base);
+		else
+			REPORT(file, ln, 17, "serve refuses this command= "
+			    "at every connection: %s", e);
 		goto out;
 	}
+	if (o.help || o.version) {
+		REPORT(file, ln, 17, "%s prints its %s and exits: no transfer "
+		    "works", base, o.help ? "help" : "version");
+		goto out;
+	}
+	if (o.sb.mode == SANDBOX_OFF)
+		REPORT(file, ln, 16, "rsguard serve --sandbox=off: a "
+		    "hijacked rsync could reach all this user can");
+	dir = o.dirarg;
+	ro = o.pol.ro;
+	rsync = o.rsync;
 	d = dir[0] == '/' ? xstrdup(dir) : xasprintf("%s/%s", home, dir);
 	if (stat(d, &st) == -1 || !S_ISDIR(st.st_mode) ||
 	    realpath(d, rdir) == NULL) {
@@ -363,6 +486,62 @@ check_command(const char *file, size_t ln, const char *cmd)
 		check_exposure(file, ln, w.v[0], rsync, rdir);
  out:
 	strvec_free(&w);
+}
+
+/*
+ * Is one pattern of a from= list all addresses?  "*"-only wildcards
+ * ("*", "*.*", "?*", "*:*": every IPv4 address has dots, every IPv6
+ * address colons) and any CIDR of prefix length 0 ("0.0.0.0/0",
+ * "::/0").  A list holding such a pattern matches everything but what
+ * its negations ("!10.0.0.1") take out: no restriction either.
+ */
+static int
+pat_universal(const char *p, size_t n)
+{
+	size_t i, star = 0;
+	const char *sl;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '*')
+			star++;
+		else if (strchr("?.:", p[i]) == NULL)
+			break;
+	}
+	if (i == n && star > 0)
+		return 1;
+	if ((sl = memchr(p, '/', n)) == NULL || ++sl == p + n)
+		return 0;
+	while (sl < p + n && *sl == '0')
+		sl++;
+	return sl == p + n;
+}
+
+/* RSG018: from= that restricts nothing, or that nothing can meet. */
+static void
+check_from(const char *file, size_t ln, const char *v)
+{
+	const char *p = v;
+	size_t n;
+	int pos = 0;
+
+	for (;;) {
+		n = strcspn(p, ",");
+		if (n > 0 && *p != '!') {
+			pos++;
+			if (pat_universal(p, n)) {
+				REPORT(file, ln, 18, "from= pattern \"%.*s\" "
+				    "matches every address: the key works from "
+				    "anywhere", (int)(n > 100 ? 100 : n), p);
+				return;
+			}
+		}
+		if (p[n] == '\0')
+			break;
+		p += n + 1;
+	}
+	if (pos == 0)
+		REPORT(file, ln, 18, "from= has no positive pattern: sshd "
+		    "matches no address and never accepts this key");
 }
 
 /* A second key on the line, or control characters: garbage. */
@@ -430,19 +609,19 @@ check_line(const char *file, size_t ln, const struct ak_line *l,
 	if (authkeys_opt_get(l, AKO_FROM) == NULL)
 		REPORT(file, ln, 7, "no from=: the key works from any "
 		    "address");
+	else
+		check_from(file, ln, authkeys_opt_get(l, AKO_FROM)->value);
 	if (authkeys_opt_get(l, AKO_ENVIRONMENT) != NULL)
 		REPORT(file, ln, 12, "environment= sets variables for the "
 		    "session (with PermitUserEnvironment)");
 	if (cmd != NULL) {
 		check_command(file, ln, cmd->value);
-		if (!*shell_told && pw->pw_shell != NULL &&
-		    strcmp(strrchr(pw->pw_shell, '/') ?
-		    strrchr(pw->pw_shell, '/') + 1 : pw->pw_shell, "bash")
-		    == 0) {
+		if (!*shell_told && strcmp(strrchr(acct_shell, '/') ?
+		    strrchr(acct_shell, '/') + 1 : acct_shell, "bash") == 0) {
 			*shell_told = 1;
 			REPORT(file, ln, 14, "login shell %s runs the forced "
 			    "command and may read ~/.bashrc first (sshd "
-			    "sets SSH_CLIENT); prefer /bin/sh", pw->pw_shell);
+			    "sets SSH_CLIENT); prefer /bin/sh", acct_shell);
 		}
 	}
 	for (i = 0; i < nseen; i++)
@@ -514,6 +693,7 @@ lint_main(int argc, char **argv)
 	char **files;
 	size_t nfiles, i, j;
 	int k, ndone = 0;
+	struct stat st;
 	FILE *f;
 
 	for (k = 1; k < argc; k++) {
@@ -544,10 +724,8 @@ lint_main(int argc, char **argv)
 		} else
 			break;
 	}
-	if ((pw = getpwuid(getuid())) == NULL)
-		errx(3, "no passwd entry for uid %u", (unsigned)getuid());
-	if (realpath(pw->pw_dir, home) == NULL)
-		snprintf(home, sizeof(home), "%s", pw->pw_dir);
+	debian_modes = sshd_is_debian();
+	set_account(getuid());
 	if (k < argc) {
 		files = argv + k;
 		nfiles = (size_t)(argc - k);
@@ -565,6 +743,12 @@ lint_main(int argc, char **argv)
 				continue;
 			err(3, "%s", files[i]);
 		}
+		/* the account is the file's owner, root's files are ours */
+		if (files != defaults && fstat(fileno(f), &st) == 0 &&
+		    st.st_uid != 0)
+			set_account(st.st_uid);
+		else
+			set_account(getuid());
 		lint_file(files[i], f);
 		fclose(f);
 		ndone++;

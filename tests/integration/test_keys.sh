@@ -329,7 +329,7 @@ t_lint_corpus() {
 		codes_seen+=" $want"
 	done
 	# every code but the two tested below has a triggering fixture
-	for n in 001 002 003 004 005 006 007 008 009 010 011 012 015 016; do
+	for n in 001 002 003 004 005 006 007 008 009 010 011 012 015 016 017 018; do
 		[[ $codes_seen == *RSG$n* ]] || { fail "no fixture triggers RSG$n"; return 1; }
 		[ -f "$CORPUS/rsg$n-no.keys" ] || { fail "no negative fixture for RSG$n"; return 1; }
 	done
@@ -420,10 +420,126 @@ t_lint_login_shell() {
 	return 0
 }
 
+# lint_one CMD FROM: one key line with command=CMD, from=FROM, linted.
+lint_one() {
+	printf 'restrict,from="%s",command="%s" %s\n' "$2" "$1" \
+	    "$(cut -d' ' -f1,2 "$IT_SSHDIR/client_ed25519.pub")" >"$S/one.keys"
+	run_lint --ignore RSG013,RSG014 "$S/one.keys"
+}
+
+# A shell escape around the forced command, arguments serve refuses, and
+# from= patterns that match everything are errors (exit 2), never
+# warnings; the plain forms stay clean.
+t_lint_command_errors() {
+	new_scratch
+	mkdir "$S/srv"
+	local c r=$RSGUARD d=$S/srv
+	lint_one "$r serve -ro $d" 192.0.2.7
+	[ -z "$CODES" ] && [ $RC = 0 ] || { fail "clean line: $CODES, exit $RC"; return 1; }
+	# sshd runs "$SHELL -c COMMAND": each gives the client a shell
+	for c in "$r serve -ro $d; sh" "$r serve -ro $d;sh" "$r serve -ro $d && sh" \
+	    "$r serve -ro $d || sh" "$r serve -ro $d | sh" "$r serve -ro $d & sh" \
+	    "$r serve -ro $d >/tmp/x" "$r serve -ro $d 2>/tmp/x" "$r serve -ro $d >>/tmp/x" \
+	    "$r serve -ro $d </tmp/x" "$r serve -ro \$(sh)" "$r serve -ro \`sh\`" \
+	    "$r serve -ro \${X}" "$r serve -ro \$X" "$r serve -ro $d/*" "$r serve -ro $d # c" \
+	    "($r serve -ro $d)" "{ $r serve -ro $d; }" "LD_PRELOAD=/tmp/x.so $r serve -ro $d" \
+	    "sh -c sh; $r serve -ro $d" "$r serve -ro $d{,}" "$r serve -ro ~root" \
+	    "! $r serve -ro $d"; do
+		lint_one "$c" 192.0.2.7
+		[ "$CODES" = RSG015 ] && [ $RC = 2 ] || { fail "'$c': got '$CODES', exit $RC, want RSG015 and 2"; return 1; }
+	done
+	# serve refuses each at every connection
+	for c in "$r serve -ro -wo $d" "$r serve -ro $d $d" "$r serve --exact='id' $d" \
+	    "$r -ro $d" "$r serve --bogus $d" "$r serve -r $d" "$r serve --sandbox=maybe $d" \
+	    "$r serve --help $d"; do
+		lint_one "$c" 192.0.2.7
+		[ "$CODES" = RSG017 ] && [ $RC = 2 ] || { fail "'$c': got '$CODES', exit $RC, want RSG017 and 2"; return 1; }
+	done
+	# from= that is no restriction
+	for c in '*' '0.0.0.0/0' '::/0' '*,!10.0.0.1' '?*' '*.*,*:*' '10.0.0.0/00' '!10.0.0.1'; do
+		lint_one "$r serve -ro $d" "$c"
+		[ "$CODES" = RSG018 ] && [ $RC = 2 ] || { fail "from='$c': got '$CODES', exit $RC, want RSG018 and 2"; return 1; }
+	done
+	for c in 192.0.2.7 '192.0.2.0/24,!192.0.2.1' '*.example.org' '2001:db8::/32' '10.?.0.1'; do
+		lint_one "$r serve -ro $d" "$c"
+		[ -z "$CODES" ] || { fail "from='$c': got '$CODES'"; return 1; }
+	done
+	return 0
+}
+
+# from="": sshd matches no address; lint says so (RSG018), if the
+# parser takes the line at all (else RSG001).
+t_lint_from_empty() {
+	new_scratch
+	mkdir "$S/srv"
+	lint_one "$RSGUARD serve -ro $S/srv" ""
+	[ $RC = 2 ] && [[ $CODES == RSG018 || $CODES == RSG001 ]] || { fail "from=\"\": got '$CODES', exit $RC"; return 1; }
+}
+
+# RSG014 and ~ are judged for the account owning the file, not for the
+# user running lint (root here).
+t_lint_owner_account() {
+	new_scratch
+	[ "$(id -u)" = 0 ] || { skip "needs root"; return 0; }
+	local u=nobody ush uhome
+	ush=$(getent passwd $u | cut -d: -f7); uhome=$(getent passwd $u | cut -d: -f6)
+	[ "${ush##*/}" != bash ] || { skip "$u has bash"; return 0; }
+	[ "$(getent passwd root | cut -d: -f7 | sed 's|.*/||')" = bash ] || { skip "root's shell is not bash"; return 0; }
+	mkdir "$S/srv"
+	lint_one "$RSGUARD serve -ro $S/srv" 192.0.2.7
+	chown $u "$S/one.keys"
+	"$RSGUARD" lint --ignore RSG013 "$S/one.keys" >"$S/lint.out" 2>&1
+	grep -q RSG014 "$S/lint.out" && { fail "RSG014 from root's shell on $u's file"; return 1; }
+	# ~ is the owner's home: a missing ~/x DIR names $uhome
+	lint_one "$RSGUARD serve -ro ~/no-such-rsguard-dir" 192.0.2.7
+	chown $u "$S/one.keys"
+	"$RSGUARD" lint --ignore RSG013 "$S/one.keys" >"$S/lint.out" 2>&1
+	grep -q "DIR $uhome/no-such-rsguard-dir" "$S/lint.out" || { fail "~ not $u's home: $(cat "$S/lint.out")"; return 1; }
+	# root's own file: root's shell, root's home
+	chown 0 "$S/one.keys"
+	"$RSGUARD" lint --ignore RSG013 "$S/one.keys" >"$S/lint.out" 2>&1
+	grep -q RSG014 "$S/lint.out" || { fail "no RSG014 for root's bash"; return 1; }
+	return 0
+}
+
+# Debian's sshd takes a group-writable file or ~/.ssh whose group holds
+# only the owner; other sshds (and other groups) do not.
+t_lint_debian_group_write() {
+	new_scratch
+	[ "$(id -u)" = 0 ] || { skip "needs root (chgrp)"; return 0; }
+	local g
+	# (a loose /tmp above $S is reported too: look for $S/p only)
+	mkdir -m 700 "$S/p"
+	sed -e "s|@RSG@|$RSGUARD|g" -e "s|@DIR@|$S|g" "$CORPUS/good.keys" >"$S/p/ak"
+	chmod 620 "$S/p/ak"; chgrp 0 "$S/p/ak"
+	printf 'x OpenSSH_9.2p1 Debian-2+deb12u3 y' >"$S/sshd-debian"
+	printf 'x OpenSSH_9.6p1 y' >"$S/sshd-other"
+	RSGUARD_LINT_SSHD=$S/sshd-debian run_lint --ignore RSG014 "$S/p/ak"
+	grep -q "RSG013: $S/p" "$S/lint.out" && { fail "Debian sshd: owner-only group write reported: $(cat "$S/lint.out")"; return 1; }
+	chmod 770 "$S/p"; chgrp 0 "$S/p"
+	RSGUARD_LINT_SSHD=$S/sshd-debian run_lint --ignore RSG014 "$S/p/ak"
+	grep -q "RSG013: $S/p" "$S/lint.out" && { fail "Debian sshd: owner-only group-writable dir reported"; return 1; }
+	chmod 700 "$S/p"
+	RSGUARD_LINT_SSHD=$S/sshd-other run_lint --ignore RSG014 "$S/p/ak"
+	grep -q "RSG013: $S/p" "$S/lint.out" || { fail "upstream sshd: group write not reported"; return 1; }
+	# a group with another member is refused by Debian's sshd too
+	g=$(getent group | awk -F: '$4 != "" && $3 != 0 {print $1; exit}')
+	if [ -n "$g" ]; then
+		chgrp "$g" "$S/p/ak"
+		RSGUARD_LINT_SSHD=$S/sshd-debian run_lint --ignore RSG014 "$S/p/ak"
+		grep -q "RSG013: $S/p" "$S/lint.out" || { fail "Debian sshd: group $g with other members not reported"; return 1; }
+	fi
+	chgrp 0 "$S/p/ak"; chmod 602 "$S/p/ak"
+	RSGUARD_LINT_SSHD=$S/sshd-debian run_lint --ignore RSG014 "$S/p/ak"
+	grep -q "RSG013: $S/p" "$S/lint.out" || { fail "Debian sshd: world write not reported"; return 1; }
+	return 0
+}
+
 run_tests t_keygen_modes_and_no_overwrite t_keygen_default_dir \
 	t_keygen_dir_not_private_refused t_keygen_next_steps \
 	t_authorize_line_works_with_sshd t_authorize_refusals \
 	t_authorize_install t_authorize_install_concurrent \
 	t_authorize_install_default \
 	t_authorize_exact_roundtrip t_lint_corpus t_lint_json \
-	t_lint_strict_modes t_lint_login_shell
+	t_lint_strict_modes t_lint_login_shell t_lint_command_errors \
+	t_lint_from_empty t_lint_owner_account t_lint_debian_group_write
