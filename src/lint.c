@@ -28,6 +28,7 @@
 #include "commands.h"
 #include "exposure.h"
 #include "serveopts.h"
+#include "sshdcfg.h"
 #include "shword.h"
 #include "util.h"
 
@@ -70,6 +71,8 @@ static const struct check {
 	    "every connection fails" },
 	{ "RSG018", ERR,  "from= is no restriction: it matches every "
 	    "address (or none)" },
+	{ "RSG019", WARN, "sshd's ExposeAuthInfo is not yes (or cannot be "
+	    "read): serve's records cannot name the key" },
 };
 #define NCHECKS	(sizeof(checks) / sizeof(checks[0]))
 
@@ -81,6 +84,7 @@ static gid_t	 acct_gid;
 static char	 acct_name[256], acct_shell[PATH_MAX];
 static char	 home[PATH_MAX];
 static int	 debian_modes;	/* sshd allows owner-only group write */
+static int	 serve_lines;	/* command= lines that run serve */
 
 struct seen {
 	unsigned char	*blob;
@@ -96,7 +100,8 @@ usage(int status)
 	size_t i;
 
 	fprintf(status ? stderr : stdout,
-"usage: rsguard lint [--json] [--ignore CODE[,CODE...]] [FILE...]\n"
+"usage: rsguard lint [--json] [--ignore CODE[,CODE...]] [--sshd-config FILE]\n"
+"                    [FILE...]\n"
 "\n"
 "Check authorized_keys files the way sshd reads them (default: the\n"
 "user's ~/.ssh/authorized_keys and ~/.ssh/authorized_keys2).\n"
@@ -104,6 +109,8 @@ usage(int status)
 "\n"
 "  --json            one JSON document for tools\n"
 "  --ignore CODES    leave out these findings\n"
+"  --sshd-config FILE  the sshd configuration RSG019 reads (default:\n"
+"                    $RSGUARD_SSHD_CONFIG, else /etc/ssh/sshd_config)\n"
 "  -h, --help        this text\n\ncodes:\n");
 	for (i = 0; i < NCHECKS; i++)
 		fprintf(status ? stderr : stdout, "  %s %-7s %s\n",
@@ -279,7 +286,8 @@ sshd_is_debian(void)
 		n += keep;
 		for (i = 0; i + sizeof(pat) - 1 <= n && !found; i++)
 			found = memcmp(buf + i, pat, sizeof(pat) - 1) == 0;
-		keep = sizeof(pat) - 2;
+		/* a match may straddle two reads: keep the tail */
+		keep = n < sizeof(pat) - 2 ? n : sizeof(pat) - 2;
 		memmove(buf, buf + n - keep, keep);
 	}
 	fclose(f);
@@ -467,6 +475,7 @@ check_command(const char *file, size_t ln, const char *cmd)
 		    "works", base, o.help ? "help" : "version");
 		goto out;
 	}
+	serve_lines++;
 	if (o.sb.mode == SANDBOX_OFF)
 		REPORT(file, ln, 16, "rsguard serve --sandbox=off: a "
 		    "hijacked rsync could reach all this user can");
@@ -641,6 +650,37 @@ check_line(const char *file, size_t ln, const struct ak_line *l,
 	seen[nseen++].where = where;
 }
 
+/*
+ * RSG019: serve's start and refusal records name the key (key=) only
+ * when sshd exposes it (ExposeAuthInfo yes sets SSH_USER_AUTH).  Said
+ * once per run, and only when some command= runs serve.  What cannot be
+ * read is reported too: never "on" without having read it (sshdcfg.c).
+ */
+static void
+check_expose(const char *cfg)
+{
+	struct sshdcfg_flag r;
+
+	sshdcfg_flag(cfg, "ExposeAuthInfo", &r);
+	if (r.unread)
+		REPORT(cfg, 0, 19, "cannot tell whether sshd sets "
+		    "ExposeAuthInfo: %s", r.bad);
+	else if (r.global == 1)
+		return;
+	else if (r.global == 0)
+		REPORT(r.where, 0, 19, "ExposeAuthInfo no: serve's records "
+		    "say key=- and cannot tell which key asked (set "
+		    "ExposeAuthInfo yes)");
+	else if (r.in_match)
+		REPORT(cfg, 0, 19, "ExposeAuthInfo yes only inside a Match "
+		    "block: records name the key only for connections it "
+		    "matches");
+	else
+		REPORT(cfg, 0, 19, "ExposeAuthInfo is not set (sshd's "
+		    "default is no): serve's records say key=- and cannot "
+		    "tell which key asked (add ExposeAuthInfo yes)");
+}
+
 static void
 lint_file(const char *file, FILE *f)
 {
@@ -691,6 +731,7 @@ lint_main(int argc, char **argv)
 {
 	char *defaults[2] = { NULL, NULL };
 	char **files;
+	const char *cfg = getenv("RSGUARD_SSHD_CONFIG");
 	size_t nfiles, i, j;
 	int k, ndone = 0;
 	struct stat st;
@@ -715,7 +756,12 @@ lint_main(int argc, char **argv)
 				ignored[j] = 1;
 			}
 			free(s);
-		} else if (strcmp(argv[k], "--") == 0) {
+		} else if (strcmp(argv[k], "--sshd-config") == 0 &&
+		    k + 1 < argc)
+			cfg = argv[++k];
+		else if (strncmp(argv[k], "--sshd-config=", 14) == 0)
+			cfg = argv[k] + 14;
+		else if (strcmp(argv[k], "--") == 0) {
 			k++;
 			break;
 		} else if (argv[k][0] == '-' && argv[k][1] != '\0') {
@@ -753,6 +799,9 @@ lint_main(int argc, char **argv)
 		fclose(f);
 		ndone++;
 	}
+	if (serve_lines > 0)
+		check_expose(cfg != NULL && *cfg != '\0' ? cfg :
+		    "/etc/ssh/sshd_config");
 	if (json)
 		printf("%s], \"files\": %d, \"errors\": %d, \"warnings\": "
 		    "%d}\n", first_json ? "" : "\n", ndone, nerr, nwarn);

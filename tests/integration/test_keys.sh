@@ -535,6 +535,48 @@ t_lint_debian_group_write() {
 	return 0
 }
 
+# RSG019: serve's records name the key only with ExposeAuthInfo yes;
+# lint reads sshd_config as sshd does and never stays silent on what it
+# could not read.
+t_lint_expose_auth_info() {
+	new_scratch
+	mkdir "$S/srv" "$S/conf.d"
+	local c=$S/sshd_config
+	lint_cfg() { run_lint --ignore RSG013,RSG014 --sshd-config "$c" "$S/one.keys"; }
+	lint_one "$RSGUARD serve -ro $S/srv" 192.0.2.7
+	printf 'Port 22\nExposeAuthInfo yes\n' >"$c"; lint_cfg
+	[ -z "$CODES" ] && [ $RC = 0 ] || { fail "yes: $CODES, exit $RC"; return 1; }
+	printf 'Port 22\n' >"$c"; lint_cfg
+	[ "$CODES" = RSG019 ] && [ $RC = 1 ] && grep -q "not set" "$S/lint.out" || { fail "unset: '$CODES', exit $RC"; return 1; }
+	printf 'Port 22\nexposeauthinfo=no\nExposeAuthInfo yes\n' >"$c"; lint_cfg
+	[ "$CODES" = RSG019 ] && grep -q "^$c:2:0: warning RSG019: ExposeAuthInfo no" "$S/lint.out" || { fail "first value no: $(cat "$S/lint.out")"; return 1; }
+	printf 'Match User backup\n\tExposeAuthInfo yes\n' >"$c"; lint_cfg
+	[ "$CODES" = RSG019 ] && grep -q "Match" "$S/lint.out" || { fail "Match only: $(cat "$S/lint.out")"; return 1; }
+	printf 'Match User backup\n\tPermitTTY no\nMatch all\nExposeAuthInfo yes\n' >"$c"; lint_cfg
+	[ -z "$CODES" ] || { fail "after Match all: $CODES"; return 1; }
+	printf 'Include %s/conf.d/*.conf\nExposeAuthInfo no\n' "$S" >"$c"
+	printf 'ExposeAuthInfo "yes"\n' >"$S/conf.d/10-rsguard.conf"; lint_cfg
+	[ -z "$CODES" ] || { fail "yes from an Include: $(cat "$S/lint.out")"; return 1; }
+	rm "$S/conf.d/10-rsguard.conf"; lint_cfg
+	[ "$CODES" = RSG019 ] || { fail "Include matching nothing: $CODES"; return 1; }
+	printf 'Include %s/conf.d/*.conf\n' "$S" >"$c"
+	printf 'Include %s\n' "$c" >"$S/conf.d/loop.conf"; lint_cfg
+	[ "$CODES" = RSG019 ] && grep -q "cannot tell" "$S/lint.out" || { fail "Include loop: $(cat "$S/lint.out")"; return 1; }
+	rm -f "$c"; lint_cfg
+	[ "$CODES" = RSG019 ] && grep -q "cannot tell.*No such file" "$S/lint.out" || { fail "missing config: $(cat "$S/lint.out")"; return 1; }
+	# the environment names the file when no option does
+	printf 'ExposeAuthInfo yes\n' >"$c"
+	RSGUARD_SSHD_CONFIG=$c run_lint --ignore RSG013,RSG014 "$S/one.keys"
+	[ -z "$CODES" ] || { fail "RSGUARD_SSHD_CONFIG: $CODES"; return 1; }
+	RSGUARD_SSHD_CONFIG=$S/none run_lint --ignore RSG013,RSG014 "$S/one.keys"
+	[ "$CODES" = RSG019 ] || { fail "RSGUARD_SSHD_CONFIG missing file: $CODES"; return 1; }
+	# no command= runs serve: the records do not matter, nothing said
+	cut -d' ' -f1,2 "$IT_SSHDIR/client_ed25519.pub" | sed 's/^/from="192.0.2.7",restrict,command="true" /' >"$S/one.keys"
+	rm -f "$c"; lint_cfg
+	[[ $CODES != *RSG019* ]] || { fail "RSG019 with no serve line"; return 1; }
+	return 0
+}
+
 run_tests t_keygen_modes_and_no_overwrite t_keygen_default_dir \
 	t_keygen_dir_not_private_refused t_keygen_next_steps \
 	t_authorize_line_works_with_sshd t_authorize_refusals \
@@ -542,4 +584,5 @@ run_tests t_keygen_modes_and_no_overwrite t_keygen_default_dir \
 	t_authorize_install_default \
 	t_authorize_exact_roundtrip t_lint_corpus t_lint_json \
 	t_lint_strict_modes t_lint_login_shell t_lint_command_errors \
-	t_lint_from_empty t_lint_owner_account t_lint_debian_group_write
+	t_lint_from_empty t_lint_owner_account t_lint_debian_group_write \
+	t_lint_expose_auth_info
