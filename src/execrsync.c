@@ -8,8 +8,11 @@
  *  4. MUST NOT let the child touch memory or stdio between vfork and
  *     execve: it makes system calls only.
  *  5. MUST NOT exec rsync unless the sandbox was entered as prepared.
+ *  6. MUST NOT let rsync outlive its client by more than GONE_GRACE:
+ *     a stopped or wedged rsync would hold DIR's lock for ever.
  */
 #include <sys/syscall.h>
+#include <poll.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -20,12 +23,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "confine.h"
 #include "execrsync.h"
 #include "sandbox.h"
 #include "util.h"
+
+/* Seconds rsync may run on once its client has gone (MUST 6). */
+#define GONE_GRACE	10
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open	434
+#endif
 
 static volatile sig_atomic_t child_pid;
 
@@ -87,17 +98,96 @@ close_others(const struct confine *c)
 	close_span(lo, INT_MAX);
 }
 
+static double
+now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/*
+ * Wait for rsync (MUST 6).  watch is our copy of the client's side of
+ * stdout: POLLERR or POLLHUP there means sshd closed it, the client is
+ * gone.  rsync notices that itself at its next read or write; one that
+ * has not ended GONE_GRACE seconds later is stopped or wedged, and its
+ * process group is killed.  A pidfd wakes us when rsync ends; without
+ * one (kernel < 5.3) we look once a second.
+ */
+static int
+wait_rsync(pid_t pid, int watch, int *gone)
+{
+	struct pollfd pf[2];
+	double deadline = 0;	/* >0: kill then; <0: killed */
+	int pidfd, status, n, ms, left;
+	pid_t r;
+
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	for (;;) {
+		r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			break;
+		if (r == -1 && errno != EINTR) {
+			status = -1;
+			break;
+		}
+		ms = pidfd == -1 ? 1000 : -1;
+		if (deadline > 0) {
+			left = (int)((deadline - now()) * 1000) + 1;
+			if (left <= 0) {
+				kill(-pid, SIGKILL);	/* its group ... */
+				kill(pid, SIGKILL);	/* ... or it alone */
+				*gone = 1;
+				deadline = -1;
+				continue;
+			}
+			if (ms == -1 || left < ms)
+				ms = left;
+		}
+		n = 0;
+		if (watch != -1) {
+			pf[n].fd = watch;
+			pf[n++].events = 0;
+		}
+		if (pidfd != -1) {
+			pf[n].fd = pidfd;
+			pf[n++].events = POLLIN;
+		}
+		if (poll(pf, (nfds_t)n, ms) > 0 && watch != -1 &&
+		    (pf[0].revents & (POLLERR | POLLHUP)) != 0) {
+			deadline = now() + GONE_GRACE;
+			close(watch);
+			watch = -1;
+		}
+	}
+	if (pidfd != -1)
+		close(pidfd);
+	if (watch != -1)
+		close(watch);
+	if (status == -1)
+		return 1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}
+
 int
 execrsync_run(struct confine *c, const struct sandbox *sb, const char *rsync,
-    char *const argv[], const char **errstr)
+    char *const argv[], int *gone, const char **errstr)
 {
 	static const char nodir[] = ": error: cannot enter restricted dir\n";
 	static const char nobox[] = ": error: cannot enter the sandbox\n";
 	static const char noexec[] = ": error: cannot run rsync\n";
 	struct sigaction sa;
-	int status, nfd, r;
+	int nfd, watch, own_group;
 	pid_t pid;
 
+	*gone = 0;
+	/* its own process group, to be killed whole; never off a terminal */
+	own_group = !isatty(0);
 	fflush(NULL);
 	if (confine_export(c) == -1) {
 		*errstr = "cannot pass pinned paths to rsync";
@@ -114,6 +204,8 @@ execrsync_run(struct confine *c, const struct sandbox *sb, const char *rsync,
 		return -1;
 	}
 	if (pid == 0) {
+		if (own_group)
+			(void)setpgid(0, 0);
 		if (fchdir(c->rootfd) == -1) {
 			child_error(nodir, sizeof(nodir) - 1);
 			_exit(1);
@@ -139,19 +231,13 @@ execrsync_run(struct confine *c, const struct sandbox *sb, const char *rsync,
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGUSR2, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Watch the client's side; kept until rsync ends (MUST 6). */
+	watch = fcntl(1, F_DUPFD_CLOEXEC, 3);
 	/* Let EOF reach the client as soon as rsync is done. */
 	if ((nfd = open("/dev/null", O_RDWR | O_CLOEXEC)) != -1) {
 		dup2(nfd, 0);
 		dup2(nfd, 1);
 		close(nfd);
 	}
-	while ((r = waitpid(pid, &status, 0)) == -1 && errno == EINTR)
-		;
-	if (r == -1)
-		return 1;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return 1;
+	return wait_rsync(pid, watch, gone);
 }

@@ -91,7 +91,8 @@ serve_usage(int status)
 "  -absolute       accept DIR's absolute path as an alias of its root, in\n"
 "                  transfer arguments and path options (--link-dest=...)\n"
 "  -no-del         refuse every option that deletes or removes files\n"
-"  -no-lock        skip the single-run lock on DIR\n"
+"  -no-lock        skip the single-run lock on DIR (held at most 10s past\n"
+"                  the client's connection: a stuck rsync is then killed)\n"
 "  -no-overwrite   force --ignore-existing; refuse options that can\n"
 "                  replace existing files\n"
 "operator options:\n"
@@ -478,7 +479,7 @@ serve_main(int argc, char **argv)
 	struct rlimit rl;
 	char ***cells = NULL;
 	size_t ncells = 0, capcells = 0;
-	int lockfd = -1, r, flags;
+	int lockfd = -1, r, flags, gone;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* One name in every message: the one serve was invoked as. */
@@ -676,13 +677,14 @@ serve_main(int argc, char **argv)
 		    "pass --log=FILE", strerror(errno));
 
 	/* 6. run */
-	r = execrsync_run(&c, &o.sb, o.rsync, av.v, &es);
+	r = execrsync_run(&c, &o.sb, o.rsync, av.v, &gone, &es);
 	if (r == -1)
 		refuse("%s: %s", es, strerror(errno));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (log_msg(r == 0 ? LOG_INFO : LOG_NOTICE, "end %s status=%d "
-	    "duration=%.3fs", asker, r, (double)(t1.tv_sec - t0.tv_sec) +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9) == -1)
+	    "duration=%.3fs%s", asker, r, (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, gone ? " killed: rsync "
+	    "still ran 10s after the client had gone" : "") == -1)
 		fprintf(stderr, "%s: error: the log record of the end of this "
 		    "transfer was lost\n", prog);
 	(void)lockfd;	/* held until exit */

@@ -329,10 +329,44 @@ t_killed_runner_leaves_nothing() {
 	[ "$RC" = 0 ] || { fail "next run: exit $RC (75: the lock is still held)"; return 1; }
 }
 
+# On the server: the client's connection ends (here: the runner's stall
+# detection) while serve's rsync is SIGSTOPped.  serve kills rsync
+# 10 s after the client left, logs it, and so releases DIR's lock:
+# the next push runs (before: serve waited for ever, every push after
+# it was refused "Another instance").
+t_server_stall_releases_lock() {
+	TIMEOUT=40 IO_TIMEOUT=3 RETRIES=0 setup push
+	authorize --log="$S/serve.log" -wo "$S/dst"
+	head -c 1500000 /dev/urandom >"$S/src/large.bin"
+	echo 'bwlimit = 300' >>"$S/jobs/j.conf"
+	local pid p t0
+	srv() { pgrep -f -- "--confine-root=$S/dst"; }
+	"$RSGUARD" mirror "${OPTS[@]}" j >"$S/out" 2>"$LAST_ERR" &
+	pid=$!
+	wait_for '[ -n "$(srv)" ]' || { fail "no server rsync"; kill "$pid"; return 1; }
+	sleep 0.5
+	for p in $(srv); do kill -STOP "$p"; done
+	wait "$pid"
+	t0=$SECONDS
+	wait_for '[ -z "$(srv)" ] || [ $((SECONDS - t0)) -gt 20 ]'
+	while [ -n "$(srv)" ] && [ $((SECONDS - t0)) -lt 20 ]; do sleep 0.5; done
+	if [ -n "$(srv)" ]; then
+		fail "server rsync still there $((SECONDS - t0))s after the client left: $(pgrep -a -f -- "--confine-root=$S/dst" | cut -c1-60 | tr '\n' '|')"
+		for p in $(srv); do kill -KILL "$p"; done; return 1
+	fi
+	grep -q "end from=.* status=137 .*killed: rsync still ran 10s after the client had gone" "$S/serve.log" ||
+	    { fail "no record of the kill: $(tail -2 "$S/serve.log")"; return 1; }
+	sed -i '/^bwlimit/d' "$S/jobs/j.conf"
+	mirror
+	[ "$RC" = 0 ] || { fail "next push: exit $RC ($(tail -1 "$LAST_ERR"))"; return 1; }
+	same_tree "$S/src" "$S/dst" || return 1
+}
+
 # IT_CASES="t_a t_b": only those (for a quick rerun)
 # shellcheck disable=SC2086
 [ -n "${IT_CASES:-}" ] && { run_tests $IT_CASES; exit 0; }
 run_tests t_check_unclean_shell_fails t_check_rsync_wo_and_refused t_check_one_cause \
 	t_check_probe_during_transfer t_trust_cannot_compare_fails \
 	t_mirror_key_checked_locally t_policy_refusal_not_retried t_policy_refusal_as_rrsync t_lock_refusal_is_retried \
-	t_backoff_never_collapses t_stall_detected_and_retried t_killed_runner_leaves_nothing
+	t_backoff_never_collapses t_stall_detected_and_retried t_killed_runner_leaves_nothing \
+	t_server_stall_releases_lock
