@@ -464,6 +464,19 @@ prescan(const char *text, int *line, const char **errstr)
 static int
 validate(struct job *j, const char *dir, const char **errstr)
 {
+	size_t i;
+
+	/*
+	 * MUST 2: rsync deletes a missing argument's file when it meets it,
+	 * whatever the delete mode: no --delete-delay holds that back.
+	 */
+	for (i = 0; j->atomic && i < j->options.n; i++)
+		if (strcmp(j->options.v[i], "--delete-missing-args") == 0) {
+			*errstr = "options: --delete-missing-args deletes at "
+			    "once, which atomic = yes cannot delay (set "
+			    "atomic = no, or drop it)";
+			return -1;
+		}
 	if (j->direction == 0 || j->source == NULL ||
 	    j->destination == NULL || j->key == NULL) {
 		*errstr = "direction, source, destination and key are required";

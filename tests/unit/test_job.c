@@ -136,6 +136,9 @@ test_atomic_delete(void)
 	    "--delete-excluded"), 1);
 	ASSERT_INT_EQ(count_word(BASE "options = -a --delete-excluded\n"
 	    "atomic = no\n", "--delete-delay"), 0);
+	/* atomic = no: --delete-missing-args is the job's choice */
+	ASSERT_INT_EQ(count_word(BASE "options = -a --delete-missing-args\n"
+	    "atomic = no\n", "--delete-missing-args"), 1);
 	/* no deletion asked for: none added */
 	ASSERT_INT_EQ(count_word(BASE "options = -a --max-delete=5\n",
 	    "--delete-delay"), 0);
@@ -177,6 +180,10 @@ test_refuse(void)
 	refuse(BASE "options = --temp-dir=/t\n", 6, "options: this rsync");
 	refuse(BASE "options = --partial-dir=p\n", 6, "options: this rsync");
 	refuse(BASE "options = --no-delay-updates\n", 6, "options: this rsync");
+	refuse(BASE "options = -a --delete-missing-args\n", 0,
+	    "options: --delete-missing-args deletes at once");
+	refuse(BASE "atomic = yes\noptions = --delete-missing-args\n", 0,
+	    "options: --delete-missing-args");
 	refuse(BASE "options = --rsh=sh\n", 6, "options: this rsync");
 	refuse(BASE "options = --rsync-path=x\n", 6, "options: this rsync");
 	refuse(BASE "options = a\n", 6, "options: each");
