@@ -17,6 +17,8 @@
  *  5. MUST report one cause, not a FAIL per test, when nothing can be
  *     tested: a bad key file (checked locally first) or a probe that
  *     did not get through (unreachable, key refused, host key).
+ *  6. MUST NOT exit 0 or say "works" when a test could not be run now
+ *     (SKIP: DIR in use by a transfer); that is exit 2.
  */
 #include <sys/stat.h>
 
@@ -36,7 +38,9 @@
 #define CHECK_FWD	"127.0.0.1:65534"
 
 static const char *base[2 * MAX_CHECK_OPTS + 24];
-static int nbase, npass, nfail;
+static int nbase, npass, nfail, nskip;
+
+enum { T_FAIL, T_PASS, T_SKIP };	/* SKIP: could not be tested now */
 
 static void __attribute__((noreturn))
 usage(int status)
@@ -51,8 +55,9 @@ usage(int status)
 "probe must exit 0, a real rsync exchange with the key's DIR must work\n"
 "(rsync --list-only; a --dry-run push of an empty directory for a -wo\n"
 "key: nothing is written), and a shell, \"id\" and a TCP forward (ssh -W)\n"
-"must all be refused.  One PASS or FAIL line per test, then a summary; the\n"
-"exit status is 0 only if every test passed.  A key file that ssh cannot\n"
+"must all be refused.  One PASS, FAIL or SKIP line per test, then a summary;\n"
+"exit status 0 only if every test passed, 1 if one failed, 2 if none failed\n"
+"but one could not be run now (SKIP: DIR in use).  A key file that ssh cannot\n"
 "use, or a probe that does not get through (host unreachable, key refused,\n"
 "host key), is reported once and ends the check.\n"
 "\n"
@@ -76,11 +81,13 @@ report(int ok, const char *name, const char *what, const char *detail)
 	for (i = 0; d[i] != '\0'; i++)
 		if ((unsigned char)d[i] < 0x20 || (unsigned char)d[i] >= 0x7f)
 			d[i] = '?';
-	printf("%s  %-8s %s%s%s\n", ok ? "PASS" : "FAIL", name, what,
-	    d[0] ? ": " : "", d);
+	printf("%s  %-8s %s%s%s\n", ok == T_PASS ? "PASS" : ok == T_SKIP ?
+	    "SKIP" : "FAIL", name, what, d[0] ? ": " : "", d);
 	fflush(stdout);
-	if (ok)
+	if (ok == T_PASS)
 		npass++;
+	else if (ok == T_SKIP)
+		nskip++;
 	else
 		nfail++;
 }
@@ -114,9 +121,9 @@ static int
 inconclusive(const char *name, const struct spawn_result *r)
 {
 	if (r->timed_out)
-		report(0, name, "cannot tell: ssh timed out", NULL);
+		report(T_FAIL, name, "cannot tell: ssh timed out", NULL);
 	else if (r->status == 255 || r->status < 0)
-		report(0, name, "cannot tell: ssh failed", why(r));
+		report(T_FAIL, name, "cannot tell: ssh failed", why(r));
 	else
 		return 0;
 	return 1;
@@ -158,15 +165,15 @@ t_probe(const char *dest)
 	if (r.outlen > 0)
 		snprintf(probe_out, sizeof(probe_out), "%s", r.out);
 	if (r.status == 0 && !r.timed_out)
-		report(1, "probe", "\"true\" exits 0: the key is accepted",
+		report(T_PASS, "probe", "\"true\" exits 0: the key is accepted",
 		    NULL);
 	else if (r.timed_out || r.status == 255 || r.status < 0) {
 		/* MUST 5 */
-		report(0, "probe", no_connection(&r), r.timed_out ? NULL :
+		report(T_FAIL, "probe", no_connection(&r), r.timed_out ? NULL :
 		    why(&r));
 		ok = -1;
 	} else
-		report(0, "probe", "\"true\" failed", why(&r));
+		report(T_FAIL, "probe", "\"true\" failed", why(&r));
 	spawn_free(&r);
 	return ok;
 }
@@ -233,7 +240,7 @@ t_rsync(const char *dest)
 	struct spawn_result r;
 
 	if ((e = rsync_e()) == NULL) {
-		report(0, "rsync", "cannot tell: an -o value holds both quote "
+		report(T_FAIL, "rsync", "cannot tell: an -o value holds both quote "
 		    "kinds, which rsync's -e cannot carry", NULL);
 		return;
 	}
@@ -262,25 +269,25 @@ t_rsync(const char *dest)
 	}
 	if (r.status == 0 && !r.timed_out) {
 		snprintf(buf, sizeof(buf), "an rsync exchange works (%s)", how);
-		report(1, "rsync", buf, NULL);
+		report(T_PASS, "rsync", buf, NULL);
 	} else if (r.err != NULL && strstr(r.err, "protocol version mismatch")) {
 		snprintf(buf, sizeof(buf), "protocol version mismatch -- the "
 		    "server account's shell start-up files print text%s%s%s; "
 		    "make them silent for non-interactive shells",
 		    probe_out[0] ? " (\"" : "", probe_out, probe_out[0] ?
 		    "\")" : "");
-		report(0, "rsync", buf, NULL);
+		report(T_FAIL, "rsync", buf, NULL);
 	} else if (ref != NULL && strstr(ref, "Another instance of rrsync")) {
-		report(0, "rsync", "cannot tell now: DIR is in use by another "
+		report(T_SKIP, "rsync", "cannot tell now: DIR is in use by another "
 		    "transfer (serve's single-run lock); run check again after "
 		    "it", NULL);
 	} else if (ref != NULL)
-		report(0, "rsync", "the server refused the exchange", ref);
+		report(T_FAIL, "rsync", "the server refused the exchange", ref);
 	else if (r.timed_out)
-		report(0, "rsync", "rsync timed out", NULL);
+		report(T_FAIL, "rsync", "rsync timed out", NULL);
 	else {
 		snprintf(buf, sizeof(buf), "rsync failed (exit %d)", r.status);
-		report(0, "rsync", buf, last_line(&r));
+		report(T_FAIL, "rsync", buf, last_line(&r));
 	}
 	spawn_free(&r);
 	free(remote);
@@ -298,9 +305,9 @@ t_refused(const char *dest, const char *name, const char *cmd,
 	if (run(x, &r) == -1)
 		err(1, "cannot run ssh");
 	if (r.out != NULL && strstr(r.out, marker) != NULL)
-		report(0, name, "it ran", strstr(r.out, marker));
+		report(T_FAIL, name, "it ran", strstr(r.out, marker));
 	else if (!inconclusive(name, &r))
-		report(1, name, "refused", why(&r));
+		report(T_PASS, name, "refused", why(&r));
 	spawn_free(&r);
 }
 
@@ -319,13 +326,13 @@ t_forward(const char *dest)
 	if (run(x, &r) == -1)
 		err(1, "cannot run ssh");
 	if (r.err != NULL && strstr(r.err, "administratively prohibited"))
-		report(1, "forward", "refused",
+		report(T_PASS, "forward", "refused",
 		    strstr(r.err, "administratively prohibited"));
 	else if (r.err != NULL && strstr(r.err, "open failed") != NULL)
-		report(0, "forward", "allowed (sshd tried to connect)",
+		report(T_FAIL, "forward", "allowed (sshd tried to connect)",
 		    strstr(r.err, "open failed"));
 	else if (!inconclusive("forward", &r))
-		report(0, "forward", "allowed: the channel to " CHECK_FWD
+		report(T_FAIL, "forward", "allowed: the channel to " CHECK_FWD
 		    " was opened", NULL);
 	spawn_free(&r);
 }
@@ -396,7 +403,7 @@ check_main(int argc, char **argv)
 
 	/* MUST 5: a key ssh cannot use: one cause, nothing else to test */
 	if (key != NULL && keyfile_check(key, kwhy, sizeof(kwhy)) == -1) {
-		report(0, "key", kwhy, NULL);
+		report(T_FAIL, "key", kwhy, NULL);
 		printf("check: 0 passed, 1 failed: the other tests were not "
 		    "run (fix the key file first)\n");
 		return 1;
@@ -410,7 +417,13 @@ check_main(int argc, char **argv)
 	t_refused(dest, "shell", "sh -c 'echo RSG-SHELL-$$'", "RSG-SHELL-");
 	t_refused(dest, "id", "id", "uid=");
 	t_forward(dest);
-	printf("check: %d passed, %d failed%s\n", npass, nfail,
-	    nfail ? "" : ": the key works and is restricted");
-	return nfail ? 1 : 0;
+	/* MUST 6: a test not run is never counted as passed */
+	if (nskip > 0)
+		printf("check: %d passed, %d failed, %d not tested%s\n", npass,
+		    nfail, nskip, nfail ? "" : ": run check again to prove "
+		    "the rest");
+	else
+		printf("check: %d passed, %d failed%s\n", npass, nfail,
+		    nfail ? "" : ": the key works and is restricted");
+	return nfail ? 1 : nskip ? 2 : 0;
 }
