@@ -108,6 +108,44 @@ t_killed_pull_delete_during() { killed_pull --delete-during; }
 t_killed_pull_delete_after() { killed_pull --delete-after; }
 t_killed_pull_delete_excluded() { killed_pull --delete-excluded; }
 
+# full_disk pull|push: the destination (local for a pull, serve's DIR for a
+# push) is a 1 MB tmpfs that the update does not fit: the run fails,
+# says why, leaves the destination as it was (the changed file old, the
+# stale file kept, nothing new installed) and no process behind; once
+# there is room, the next run completes it.
+full_disk() {
+	local dir=$1 before after
+	[ "$(id -u)" = 0 ] || { skip "needs root (mount tmpfs)"; return 0; }
+	setup "$dir"
+	mount -t tmpfs -o size=1m,mode=0755 rsguard-it-full "$S/dst" ||
+	    { skip "cannot mount a tmpfs"; return 0; }
+	# shellcheck disable=SC2064
+	trap "umount -l '$S/dst' 2>/dev/null" RETURN
+	mirror
+	[ "$RC" = 0 ] || { fail "$dir: first run exit $RC"; return 1; }
+	echo stale >"$S/dst/stale"
+	printf 'alpha, changed\n' >"$S/src/a.txt"
+	head -c 3000000 /dev/urandom >"$S/src/sub/large.bin"
+	before=$(listing "$S/dst")
+	mirror
+	[ "$RC" != 0 ] || { fail "$dir: exit 0 on a full disk"; return 1; }
+	[ "$(json result)" = failed ] || { fail "$dir: status $(json result)"; return 1; }
+	grep -q 'No space left on device' "$LAST_ERR" ||
+	    { fail "$dir: the cause is not named: $(head -3 "$LAST_ERR" | tr '\n' '|')"; return 1; }
+	after=$(listing "$S/dst")
+	[ "$before" = "$after" ] || { fail "$dir: destination changed by a failed run:" \
+	    "$(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | head -6 | tr '\n' ' ')"; return 1; }
+	[ -z "$(pgrep -f -- "$S/jobs/j.known_hosts\|--confine-root=$S/")" ] ||
+	    { fail "$dir: left behind: $(pgrep -a -f -- "$S/jobs/j.known_hosts\|--confine-root=$S/" | cut -c1-60)"; return 1; }
+	mount -o remount,size=16m "$S/dst" || { fail "remount"; return 1; }
+	mirror
+	[ "$RC" = 0 ] && [ "$(json result)" = ok ] || { fail "$dir: run with room: exit $RC"; return 1; }
+	[ ! -e "$S/dst/stale" ] || { fail "$dir: stale file survived a good run"; return 1; }
+	same_tree "$S/src" "$S/dst" || return 1
+}
+t_full_disk_pull() { full_disk pull; }
+t_full_disk_push() { full_disk push; }
+
 # dir_synced TRACE PATH: in strace output TRACE, PATH was renamed into
 # place and then its directory fsynced (through a descriptor opened on
 # it, or the renameat's own directory descriptor).
@@ -346,4 +384,4 @@ run_tests ${IT_TESTS:-t_killed_pull_del t_killed_pull_delete_before \
     t_killed_pull_delete_during t_killed_pull_delete_after \
     t_killed_pull_delete_excluded t_replaced_files_are_durable t_exit_status_mapping \
     t_dry_run_pastes_into_a_shell t_status_states \
-    t_state_fifo_refused t_job_files}
+    t_state_fifo_refused t_job_files t_full_disk_pull t_full_disk_push}
