@@ -17,9 +17,25 @@ LIBS	?= -l:libinih.a
 # ---------------------------------------------------------------------------
 
 PROG	= rsguard
-SRCS	= $(sort $(wildcard src/*.c))
+B	= build
+# Every source, by folder (src/README says what each folder may use).
+SRCS	= $(sort $(wildcard src/*.c src/*/*.c src/*/*/*.c))
 LIBSRCS	= $(filter-out src/main.c,$(SRCS))
-OBJS	= $(SRCS:.c=.o)
+LIBOBJS	= $(LIBSRCS:%.c=$(B)/obj/%.o)
+LIB	= $(B)/librsguard.a
+
+# Include paths per folder: the serve folders see their own headers and
+# src/common's only, so a key or runner header included from the serve
+# path does not build.
+I_COMMON  = -Isrc/common
+I_CONFINE = $(I_COMMON) -Isrc/serve/confine
+I_SANDBOX = $(I_COMMON) -Isrc/serve/sandbox
+I_SERVE   = $(I_COMMON) -Isrc/serve -Isrc/serve/confine -Isrc/serve/sandbox
+I_ALL	  = $(I_SERVE) -Isrc/client -Isrc/keys -Isrc/mirror -Isrc
+inc	= $(if $(filter src/common/%,$1),$(I_COMMON),$(if \
+	  $(filter src/serve/confine/%,$1),$(I_CONFINE),$(if \
+	  $(filter src/serve/sandbox/%,$1),$(I_SANDBOX),$(if \
+	  $(filter src/serve/%,$1),$(I_SERVE),$(I_ALL)))))
 
 WARN	= -Wall -Wextra -Wformat=2 -Wformat-security -Wshadow -Wpointer-arith \
 	  -Wsign-compare -Wimplicit-fallthrough -Wmisleading-indentation \
@@ -45,26 +61,36 @@ ALLCFLAGS = -std=c11 -D_GNU_SOURCE -DRSYNC_PATH='"$(RSYNC)"' $(WARN) $(WERROR) \
 ALLLDFLAGS = $(LDH) $(LDFLAGS)
 
 UNIT	= $(sort $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c)))
-UNITBIN	= $(UNIT:%=tests/unit/test_%)
+UNITBIN	= $(UNIT:%=$(B)/unit/test_%)
+ASANBIN	= $(UNIT:%=$(B)/asan/unit/test_%)
 RECORDER = tests/security/recorder
 
 all: $(PROG)
 
 # (glibc warns that static NSS needs its own libnss_* at run time: known.)
-$(PROG): $(OBJS)
+$(PROG): $(B)/obj/src/main.o $(LIB)
 	@rm -f $@.ld
-	$(CC) $(ALLCFLAGS) -o $@.tmp $(OBJS) $(PROGLDFLAGS) $(LIBS) 2>$@.ld || \
-	  { cat $@.ld >&2; rm -f $@.ld $@.tmp; exit 1; }
+	$(CC) $(ALLCFLAGS) -o $@.tmp $(B)/obj/src/main.o $(LIB) $(PROGLDFLAGS) \
+	  $(LIBS) 2>$@.ld || { cat $@.ld >&2; rm -f $@.ld $@.tmp; exit 1; }
 	@grep -v 'statically linked applications requires at runtime\|: in function' \
 	  $@.ld >&2 || :
 	@rm -f $@.ld
 	mv -f $@.tmp $@
 
-%.o: %.c
-	$(CC) $(ALLCFLAGS) -c -o $@ $<
+# The library is compiled once per flavour (plain, ASan, fuzz) and linked
+# into the program, each unit test and each fuzzer.
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) $(call inc,$<) -c -o $@ $<
 
-tests/unit/test_%: tests/unit/test_%.c $(LIBSRCS) tests/unit/test.h
-	$(CC) $(ALLCFLAGS) -Isrc -o $@ $< $(LIBSRCS) $(ALLLDFLAGS) $(LIBS)
+$(LIB): $(LIBOBJS)
+	@rm -f $@
+	ar rcs $@ $(LIBOBJS)
+
+$(B)/unit/test_%: tests/unit/test_%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) $(I_ALL) -Itests/unit -o $@ $< $(LIB) $(ALLLDFLAGS) \
+	  $(LIBS)
 
 unit: $(UNITBIN)
 	@set -e; for t in $(UNITBIN); do ./$$t; done
@@ -99,35 +125,60 @@ valgrind: $(UNITBIN)
 	  echo "valgrind clean: $$t"; done
 
 # Unit tests again, built by clang with ASan+UBSan (separate binaries).
-ASANFLAGS = -std=c11 -D_GNU_SOURCE -DRSYNC_PATH='"$(RSYNC)"' -g -O1 -Isrc \
+ASANFLAGS = -std=c11 -D_GNU_SOURCE -DRSYNC_PATH='"$(RSYNC)"' -g -O1 \
 	  -fno-omit-frame-pointer \
-	  -fsanitize=address,undefined -fno-sanitize-recover=all
-asan: $(LIBSRCS)
-	@set -e; for m in $(UNIT); do \
-	  $(CLANG) $(ASANFLAGS) -o tests/unit/asan_test_$$m tests/unit/test_$$m.c $(LIBSRCS) $(LIBS); \
-	  ./tests/unit/asan_test_$$m; done
+	  -fsanitize=address,undefined -fno-sanitize-recover=all -MMD -MP
+$(B)/asan/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CLANG) $(ASANFLAGS) $(call inc,$<) -c -o $@ $<
+
+$(B)/asan/librsguard.a: $(LIBSRCS:%.c=$(B)/asan/obj/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/asan/unit/test_%: tests/unit/test_%.c $(B)/asan/librsguard.a
+	@mkdir -p $(@D)
+	$(CLANG) $(ASANFLAGS) $(I_ALL) -Itests/unit -o $@ $< \
+	  $(B)/asan/librsguard.a $(LIBS)
+
+asan: $(ASANBIN)
+	@set -e; for t in $(ASANBIN); do ./$$t; done
 
 # The whole program built with ASan+UBSan, for the suites that run it as
 # sshd would (see tests/asan_options.c).
-tests/rsguard-asan: $(SRCS) tests/asan_options.c
-	$(CLANG) $(ASANFLAGS) -o $@ $(SRCS) \
-	  tests/asan_options.c $(LIBS)
+$(B)/rsguard-asan: $(B)/asan/obj/src/main.o $(B)/asan/librsguard.a \
+    $(B)/asan/obj/tests/asan_options.o
+	$(CLANG) $(ASANFLAGS) -o $@ $(B)/asan/obj/src/main.o \
+	  $(B)/asan/obj/tests/asan_options.o $(B)/asan/librsguard.a $(LIBS)
 
-asan-security: tests/rsguard-asan $(RECORDER)
-	RSGUARD=$(CURDIR)/tests/rsguard-asan tests/security/run.sh
+asan-security: $(B)/rsguard-asan $(RECORDER)
+	RSGUARD=$(CURDIR)/$(B)/rsguard-asan tests/security/run.sh
 
-FUZZERS	= $(sort $(patsubst %.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
-tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIBSRCS)
-	$(CLANG) -std=c11 -D_GNU_SOURCE -DRSYNC_PATH='"$(RSYNC)"' -g -O1 -Isrc \
-	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  -o $@ $< $(LIBSRCS) $(LIBS)
+# Fuzzers: the library once more, with the fuzzer's coverage hooks.
+# Corpora grow in tests/fuzz/NAME.corpus and survive "make clean".
+FUZZFLAGS = -std=c11 -D_GNU_SOURCE -DRSYNC_PATH='"$(RSYNC)"' -g -O1 \
+	  -fsanitize=fuzzer-no-link,address,undefined \
+	  -fno-sanitize-recover=all -MMD -MP
+FUZZNAMES = $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZERS	= $(FUZZNAMES:%=$(B)/fuzz/fuzz_%)
+$(B)/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZFLAGS) $(call inc,$<) -c -o $@ $<
+
+$(B)/fuzz/librsguard.a: $(LIBSRCS:%.c=$(B)/fuzz/obj/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(B)/fuzz/librsguard.a
+	$(CLANG) $(FUZZFLAGS) -fsanitize=fuzzer $(I_ALL) -o $@ $< \
+	  $(B)/fuzz/librsguard.a $(LIBS)
 
 fuzz: $(FUZZERS)
-	@set -e; for f in $(FUZZERS); do \
-	  mkdir -p $$f.corpus; \
-	  seeds=tests/fuzz/seeds; n=$${f#tests/fuzz/fuzz_}; \
+	@set -e; for n in $(FUZZNAMES); do \
+	  f=$(B)/fuzz/fuzz_$$n c=tests/fuzz/fuzz_$$n.corpus; mkdir -p $$c; \
+	  seeds=tests/fuzz/seeds; \
 	  [ -d tests/fuzz/seeds_$$n ] && seeds=tests/fuzz/seeds_$$n; \
-	  ./$$f -max_total_time=$(FUZZTIME) -max_len=4096 $$f.corpus $$seeds >/dev/null 2>$$f.log || \
+	  ./$$f -max_total_time=$(FUZZTIME) -max_len=4096 $$c $$seeds >/dev/null 2>$$f.log || \
 	    { tail -50 $$f.log; exit 1; }; \
 	  echo "fuzz ok: $$f ($(FUZZTIME)s)"; done
 
@@ -154,15 +205,16 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/$(PROG) $(DESTDIR)$(LIBEXECDIR)/rrsync
 	for m in man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$${m#man/}; done
 
-clean-objs:
-	rm -f $(OBJS) $(OBJS:.o=.d)
+# clean keeps the fuzz corpora (tests/fuzz/*.corpus); distclean does not.
+clean:
+	rm -rf $(B)
+	rm -f $(PROG) $(PROG).tmp $(PROG).ld tests/sandbox/hijack $(RECORDER)
 
-clean: clean-objs
-	rm -f $(PROG) tests/rsguard-asan tests/sandbox/hijack tests/sandbox/*.d $(RECORDER) $(UNITBIN) $(FUZZERS) tests/unit/*.d tests/unit/*.vg tests/unit/asan_test_*
-	rm -rf tests/fuzz/*.corpus tests/fuzz/*.log
+distclean: clean
+	rm -rf tests/fuzz/*.corpus
 
 .PHONY: all unit check check-integration check-security valgrind asan fuzz \
 	asan-security sandbox \
-	demo bench bench-sandbox lint-man install uninstall clean clean-objs
+	demo bench bench-sandbox lint-man install uninstall clean distclean
 
--include $(OBJS:.o=.d)
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

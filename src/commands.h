@@ -1,10 +1,10 @@
-/* commands.h - the subcommands main() dispatches to. */
+/* commands.h - the subcommands main() dispatches to (serve.h: serve). */
 #ifndef RSGUARD_COMMANDS_H
 #define RSGUARD_COMMANDS_H
 
-#define RSGUARD_VERSION	"0.1.0"
+#include "serve.h"
+#include "version.h"
 
-int	 serve_main(int, char **);
 int	 keygen_main(int, char **);
 int	 authorize_main(int, char **);
 int	 lint_main(int, char **);

@@ -107,7 +107,7 @@ static const struct {
 	{ P_NOOVER, "--partial-dir=p . x", DIS("--partial-dir") },
 	{ P_NOOVER, "--delay-updates . x", DIS("--delay-updates") },
 	{ P_NOOVER, "--log-file=l . x", DIS("--log-file") },
-	/* deliberately stricter than rrsync (src/request.c effective_type) */
+	/* deliberately stricter than rrsync (request.c effective_type) */
 	{ P_WO, "-vc . x", DIS("-c") },
 	{ P_WO, "-vlogDtpcre.iLsfxCIvu . x", DIS("-c") },
 	{ P_WO, "--append . x", DIS("--append") },

@@ -50,9 +50,9 @@
 #include "log.h"
 #include "request.h"
 #include "sandbox.h"
-#include "commands.h"
 #include "serve.h"
 #include "serveopts.h"
+#include "version.h"
 #include "util.h"
 
 #ifndef RSYNC_PATH
