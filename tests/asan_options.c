@@ -1,5 +1,5 @@
 /*
- * asan_options.c - linked only into tests/rsguard-asan.  The forced
+ * asan_options.c - linked only into build/rsguard-asan.  The forced
  * command frees nothing before exec by design (STYLE.md), so leak
  * reports at its exit are noise; every other ASan/UBSan check stays on.
  * sshd passes no ASAN_OPTIONS through, hence the built-in default.

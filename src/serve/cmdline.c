@@ -1,5 +1,6 @@
 /*
- * cmdline.c - tokenizer for SSH_ORIGINAL_COMMAND (pure: no I/O, no exit).
+ * cmdline.c - tokenizer for SSH_ORIGINAL_COMMAND (no I/O; it exits only
+ * when out of memory, through xmalloc).
  *
  * MUST invariants (each has a test in tests/unit/test_cmdline.c):
  *  1. MUST refuse input longer than MAX_CMD_LEN, more than MAX_WORDS words,
