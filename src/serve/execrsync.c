@@ -85,7 +85,7 @@ close_span(int lo, int hi)
 		(void)close(fd);
 }
 
-/* Close every descriptor above 2 but the (sorted) pins (execrsync.c MUST 2). */
+/* Close every descriptor above 2 but the sorted pins (execrsync.c MUST 2). */
 static void
 close_others(const struct confine *c)
 {
