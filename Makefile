@@ -208,7 +208,8 @@ uninstall:
 # clean keeps the fuzz corpora (tests/fuzz/*.corpus); distclean does not.
 clean:
 	rm -rf $(B)
-	rm -f $(PROG) $(PROG).tmp $(PROG).ld tests/sandbox/hijack $(RECORDER)
+	rm -f $(PROG) $(PROG).tmp $(PROG).ld tests/sandbox/hijack tests/sandbox/hijack.d \
+	  $(RECORDER)
 
 distclean: clean
 	rm -rf tests/fuzz/*.corpus
