@@ -114,7 +114,8 @@ t_authorize_and_lint() {
 		printf 'restrict,from="192.0.2.7",command="%s %s" %s\n' "$S/tools/rrsync" "$S/tools" "$(cat "$pub")"
 		printf 'restrict,from="192.0.2.7",command="%s serve --rsync=%s/bin/rsync %s" %s\n' \
 		    "$RSGUARD" "$S/srv" "$S/srv" "$(cut -d' ' -f1,2 "$pub") k2"
-		printf 'restrict,from="192.0.2.7",command="%s serve -ro %s" %s\n' "$S/tools/rrsync" \
+		# (invoked as rrsync there is no "serve" word: that is RSG017)
+		printf 'restrict,from="192.0.2.7",command="%s -ro %s" %s\n' "$S/tools/rrsync" \
 		    "$S/tools" "$(cut -d' ' -f1,2 "$pub") k3"
 	} >"$S/keys"
 	"$RSGUARD" lint --ignore RSG011,RSG013,RSG014 "$S/keys" >"$S/out" 2>"$LAST_ERR"
