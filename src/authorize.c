@@ -9,8 +9,8 @@
  *  2. MUST put "restrict" (or, with --legacy-no-opts, every no-* option)
  *     and an absolute rsguard path and DIR in every line.
  *  3. --install MUST replace the file atomically: under a lock on its
- *     directory, a temp file made O_CREAT|O_EXCL|O_NOFOLLOW in the same
- *     directory, fsync, rename, fsync of the directory; mode 0600, owner
+ *     directory, afile_writeat (a temp file made O_CREAT|O_EXCL|O_NOFOLLOW
+ *     beside it, fsync, rename, fsync of the directory); mode 0600, owner
  *     kept; other lines byte for byte; one line per key; a second run
  *     changes nothing.
  *  4. MUST NOT print or install a line whose serve would refuse its
@@ -115,23 +115,6 @@ read_pub(const char *path, struct ak_line *k)
 		errx(1, "%s: control character in the comment", path);
 }
 
-static int
-fsync_write(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return fsync(fd);
-}
-
 /* Slurp an open file (bounded); *len set; NUL-terminated. */
 static char *
 slurp(int fd, const char *path, size_t *len)
@@ -215,10 +198,11 @@ static void
 install(const char *file, int is_default, const struct ak_line *key,
     const char *line)
 {
-	char *dir, *base, *slash, *old, *new, *tmp = NULL;
+	char *dir, *base, *slash, *old, *new;
+	const char *e;
 	size_t oldlen = 0, newlen;
 	struct stat st = { 0 }, dst;
-	int dfd, fd, tfd = -1, replaced, dropped, i;
+	int dfd, fd, replaced, dropped;
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1;
 
@@ -274,38 +258,15 @@ install(const char *file, int is_default, const struct ak_line *key,
 		    "unchanged\n", file);
 		goto out;
 	}
-	for (i = 0; i < 100 && tfd == -1; i++) {
-		free(tmp);
-		tmp = xasprintf(".%s.rsguard.%ld.%d", base, (long)getpid(), i);
-		tfd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (tfd == -1 && errno != EEXIST)
-			err(1, "create %s/%s", dir, tmp);
-	}
-	if (tfd == -1)
-		errx(1, "cannot create a temporary file in %s", dir);
-	if (fchmod(tfd, 0600) == -1 ||
-	    (geteuid() == 0 && fchown(tfd, uid, gid) == -1) ||
-	    fsync_write(tfd, new, newlen) == -1 || close(tfd) == -1) {
-		int e = errno;
-
-		unlinkat(dfd, tmp, 0);
-		errno = e;
-		err(1, "write %s/%s", dir, tmp);
-	}
-	if (afile_renameat(dfd, tmp, base) == -1) {
-		int e = errno;
-
-		unlinkat(dfd, tmp, 0);
-		errno = e;
-		err(1, "rename to %s (and fsync of %s)", file, dir);
-	}
+	/* MUST 3: the owner is kept (only root can give it away) */
+	if (afile_writeat(dfd, base, new, newlen, 0600, geteuid() == 0 ?
+	    uid : (uid_t)-1, gid, &e) == -1)
+		err(1, "%s: %s in %s", file, e, dir);
 	fprintf(stderr, "rsguard: %s %s%s\n", replaced ?
 	    "replaced the line for this key in" : "added the line to", file,
 	    dropped ? " (and removed duplicate lines for it)" : "");
  out:
 	close(dfd);	/* releases the lock */
-	free(tmp);
 	free(old);
 	free(new);
 	free(dir);

@@ -45,6 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "commands.h"
 #include "job.h"
 #include "keyfile.h"
@@ -453,6 +454,7 @@ finish(struct run *r, const char *result, int code, const char *msg)
 {
 	struct mstate old;
 	char *json, *prom, *fname, esc[600];
+	const char *e;
 
 	r->st.end = (long long)now_real();
 	snprintf(r->st.result, sizeof(r->st.result), "%s", result);
@@ -464,7 +466,8 @@ finish(struct run *r, const char *result, int code, const char *msg)
 		r->st.last_success = old.last_success;
 	json = mstate_json(r->j.name, &r->st);
 	fname = xasprintf("%s.json", r->j.name);
-	if (mstate_write(r->state_dir, fname, json, 0644) == -1)
+	if (afile_write(r->state_dir, fname, json, strlen(json), 0644,
+	    &e) == -1)
 		warnx("cannot write %s/%s: %s", r->state_dir, fname,
 		    strerror(errno));
 	free(fname);
@@ -472,7 +475,8 @@ finish(struct run *r, const char *result, int code, const char *msg)
 	if (r->metrics_dir != NULL) {
 		prom = mstate_prom(r->j.name, &r->st);
 		fname = xasprintf("rsguard_%s.prom", r->j.name);
-		if (mstate_write(r->metrics_dir, fname, prom, 0644) == -1)
+		if (afile_write(r->metrics_dir, fname, prom, strlen(prom),
+		    0644, &e) == -1)
 			warnx("cannot write %s/%s: %s", r->metrics_dir,
 			    fname, strerror(errno));
 		free(fname);

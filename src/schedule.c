@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "commands.h"
 #include "job.h"
 #include "mstate.h"
@@ -225,11 +226,11 @@ schedule_main(int argc, char **argv)
 			    xasprintf("%s/.config/systemd/user", h ? h : "");
 		}
 		fn = xasprintf("rsguard-mirror-%s.service", j.name);
-		if (mstate_write(udir, fn, svc, 0644) == -1)
+		if (afile_write(udir, fn, svc, strlen(svc), 0644, &errstr) == -1)
 			err(1, "%s/%s", udir, fn);
 		free(fn);
 		fn = xasprintf("rsguard-mirror-%s.timer", j.name);
-		if (mstate_write(udir, fn, tmr, 0644) == -1)
+		if (afile_write(udir, fn, tmr, strlen(tmr), 0644, &errstr) == -1)
 			err(1, "%s/%s", udir, fn);
 		printf("installed %s/rsguard-mirror-%s.{service,timer}\n"
 		    "enable with: systemctl%s daemon-reload && systemctl%s "
