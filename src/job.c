@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "job.h"
+#include "paths.h"
 #include "util.h"
 
 #ifndef RSYNC_PATH
@@ -628,31 +629,6 @@ job_free(struct job *j)
 	memset(j, 0, sizeof(*j));
 }
 
-static char *
-home_sub(const char *env, const char *fallback, const char *rest)
-{
-	const char *v = getenv(env), *home = getenv("HOME");
-
-	if (v != NULL && v[0] == '/')
-		return xasprintf("%s/%s", v, rest);
-	return xasprintf("%s/%s/%s", home && home[0] == '/' ? home : "/",
-	    fallback, rest);
-}
-
-char *
-job_default_dir(void)
-{
-	return home_sub("XDG_CONFIG_HOME", ".config", "rsguard/jobs");
-}
-
-char *
-job_state_dir(void)
-{
-	if (geteuid() == 0)
-		return xstrdup("/var/lib/rsguard");
-	return home_sub("XDG_STATE_HOME", ".local/state", "rsguard");
-}
-
 char *
 job_find(const char *job, const char *jobs_dir, char **name,
     const char **errstr)
@@ -684,8 +660,8 @@ job_find(const char *job, const char *jobs_dir, char **name,
 	if (jobs_dir != NULL)
 		dirs[0] = xstrdup(jobs_dir);
 	else {
-		dirs[0] = job_default_dir();
-		dirs[1] = xstrdup("/etc/rsguard/jobs");
+		dirs[0] = paths_jobs_dir();
+		dirs[1] = xstrdup(PATHS_ETC_JOBS);
 	}
 	for (i = 0; i < 2 && dirs[i] != NULL; i++) {
 		p = xasprintf("%s/%s.conf", dirs[i], job);

@@ -52,6 +52,7 @@
 #include "log.h"
 #include "mirror.h"
 #include "mstate.h"
+#include "paths.h"
 #include "shword.h"
 #include "spawn.h"
 #include "util.h"
@@ -289,25 +290,16 @@ now_mono(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* mkdir -p with mode for the last component; 0 or -1. */
+/* mkdir -p path, made components 0700; 0 or -1 with errno. */
 static int
-mkdirs(const char *path, mode_t mode)
+mkdir_p(const char *path)
 {
-	char *p = xstrdup(path), *s;
-	int rc = 0;
+	int fd;
 
-	for (s = p + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) == -1 && errno != EEXIST)
-			rc = -1;
-		*s = '/';
-	}
-	if (mkdir(p, mode) == -1 && errno != EEXIST)
-		rc = -1;
-	free(p);
-	return rc;
+	if ((fd = paths_mkdirs(path, 0700, 0, NULL)) == -1)
+		return -1;
+	close(fd);
+	return 0;
 }
 
 /* The last non-empty lines of rsync's stderr worth showing (tail). */
@@ -420,8 +412,8 @@ write_new(const char *jobs_dir, const char *name)
 	if (!job_valid_name(name))
 		errx(MIRROR_EXIT_CONFIG, "--new: job names are letters, digits, '.', '_' "
 		    "and '-'");
-	dir = jobs_dir ? xstrdup(jobs_dir) : job_default_dir();
-	if (mkdirs(dir, 0700) == -1)
+	dir = jobs_dir ? xstrdup(jobs_dir) : paths_jobs_dir();
+	if (mkdir_p(dir) == -1)
 		errx(MIRROR_EXIT_CONFIG, "cannot create %s: %s", dir, strerror(errno));
 	path = xasprintf("%s/%s.conf", dir, name);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
@@ -742,8 +734,8 @@ mirror_main(int argc, char **argv)
 		errx(MIRROR_EXIT_CONFIG, "job %s: no pinned host key in %s; run \"rsguard "
 		    "trust %s\" first", r.j.name, r.j.known_hosts, path);
 	if (r.state_dir == NULL)
-		r.state_dir = state = job_state_dir();
-	if (mkdirs(r.state_dir, 0700) == -1)
+		r.state_dir = state = paths_state_dir();
+	if (mkdir_p(r.state_dir) == -1)
 		errx(MIRROR_EXIT_CONFIG, "cannot create state directory %s: %s", r.state_dir,
 		    strerror(errno));
 	if (r.metrics_dir != NULL && stat(r.metrics_dir, &sb) == -1)

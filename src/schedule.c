@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "job.h"
 #include "mstate.h"
+#include "paths.h"
 #include "util.h"
 
 static void
@@ -152,7 +153,7 @@ schedule_main(int argc, char **argv)
 		goto out;
 	}
 	rw = xasprintf("%s%s%s%s%s",
-	    state_dir ? state_dir : sys ? "/var/lib/rsguard" :
+	    state_dir ? state_dir : sys ? PATHS_VAR :
 	    "%S/rsguard", metrics ? " " : "", metrics ? metrics : "",
 	    j.direction == JOB_PULL ? " " : "",
 	    j.direction == JOB_PULL ? j.local : "");
@@ -218,13 +219,8 @@ schedule_main(int argc, char **argv)
 	} else {
 		udir = unit_dir ? xstrdup(unit_dir) : sys ?
 		    xstrdup("/etc/systemd/system") : NULL;
-		if (udir == NULL) {
-			const char *x = getenv("XDG_CONFIG_HOME");
-			const char *h = getenv("HOME");
-			udir = x && x[0] == '/' ?
-			    xasprintf("%s/systemd/user", x) :
-			    xasprintf("%s/.config/systemd/user", h ? h : "");
-		}
+		if (udir == NULL)
+			udir = paths_user_units_dir();
 		fn = xasprintf("rsguard-mirror-%s.service", j.name);
 		if (afile_write(udir, fn, svc, strlen(svc), 0644, &errstr) == -1)
 			err(1, "%s/%s", udir, fn);
