@@ -462,21 +462,9 @@ authorize_main(int argc, char **argv)
 	out.type = key.type;
 	out.b64 = key.b64;
 	out.comment = key.comment;
-	if ((line = authkeys_format(&out, &e)) == NULL)
-		errx(1, "cannot write the line: %s", e);
 	/* MUST 1: what sshd reads back is what was meant */
-	{
-		struct ak_line back;
-		const struct ak_option *c;
-
-		if (authkeys_parse_line(line, strlen(line), &back, &e) == -1)
-			errx(1, "internal: emitted line does not parse: %s", e);
-		c = authkeys_opt_get(&back, AKO_COMMAND);
-		if (c == NULL || strcmp(c->value, cmd) != 0 ||
-		    !authkeys_same_key(&back, &key))
-			errx(1, "internal: emitted line does not read back");
-		authkeys_free(&back);
-	}
+	if ((line = authkeys_emit(&out, &e)) == NULL)
+		errx(1, "cannot write the line: %s", e);
 	if (from == NULL) {
 		fprintf(stderr,
 		    "rsguard: WARNING: no --from: sshd will accept this key "
