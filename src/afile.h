@@ -21,8 +21,8 @@ int	 afile_renameat(int dfd, const char *tmp, const char *name);
  * directory fsynced (afile_renameat).  0, or -1 with errno and *errstr
  * the step that failed; no temp file outlives a failure.
  */
-int	 afile_writeat(int dfd, const char *name, const void *data, size_t len,
-	    mode_t mode, uid_t uid, gid_t gid, const char **errstr);
+int	 afile_writeat(int dfd, const char *name, const void *data,
+	    size_t len, mode_t mode, uid_t uid, gid_t gid, const char **errstr);
 /* The same for dir/name, dir opened here. */
 int	 afile_write(const char *dir, const char *name, const void *data,
 	    size_t len, mode_t mode, const char **errstr);

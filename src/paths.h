@@ -7,9 +7,11 @@
 
 #include <sys/types.h>
 
-#define PATHS_ETC	"/etc/rsguard"		/* root's keys, system jobs */
-#define PATHS_VAR	"/var/lib/rsguard"	/* root's state */
-#define PATHS_ETC_JOBS	PATHS_ETC "/jobs"	/* looked in after the user's */
+/* root's keys and the system's jobs; root's state */
+#define PATHS_ETC	"/etc/rsguard"
+#define PATHS_VAR	"/var/lib/rsguard"
+/* the jobs directory looked in after the user's */
+#define PATHS_ETC_JOBS	PATHS_ETC "/jobs"
 
 /*
  * The user's home: $HOME when absolute, else the passwd entry's
@@ -30,7 +32,8 @@ char	*paths_keys_dir(void);
 /* The user's systemd unit directory (allocated). */
 char	*paths_user_units_dir(void);
 
-#define PATHS_NOFOLLOW	0x1	/* the last component is opened O_NOFOLLOW */
+/* paths_mkdirs flag: the last component is opened O_NOFOLLOW */
+#define PATHS_NOFOLLOW	0x1
 
 /*
  * mkdir -p: open path (absolute, or relative to the cwd) as a directory,
