@@ -137,10 +137,63 @@ open_keydir(const char *path)
 	return dfd;
 }
 
+/* The command line: NAME, and --dir and -C when given. */
+static void
+parse_args(int argc, char **argv, const char **name, const char **dirarg,
+    const char **comment)
+{
+	int i;
+
+	*name = *dirarg = *comment = NULL;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0)
+			usage(0);
+		else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
+			*dirarg = argv[++i];
+		else if (strncmp(argv[i], "--dir=", 6) == 0)
+			*dirarg = argv[i] + 6;
+		else if (strcmp(argv[i], "-C") == 0 && i + 1 < argc)
+			*comment = argv[++i];
+		else if (argv[i][0] == '-') {
+			warnx("unknown option %s", argv[i]);
+			usage(1);
+		} else if (*name != NULL)
+			usage(1);
+		else
+			*name = argv[i];
+	}
+	if (*name == NULL)
+		usage(1);
+}
+
+/* How to use the new key: authorize on the server, rsync -e here. */
+static void
+print_next(const char *pub, const char *name, const char *qkey)
+{
+	printf("Next steps:\n"
+	    "1. Copy %s to the server and there, as the account that owns\n"
+	    "   the data, run (with this machine's address and the "
+	    "directory),\n"
+	    "   for a key that pulls from the server (read-only):\n"
+	    "     rsguard authorize --key %s.pub --from CLIENT-ADDRESS "
+	    "--install -ro /srv/DIR\n"
+	    "   or for a key that pushes to it (write-only):\n"
+	    "     rsguard authorize --key %s.pub --from CLIENT-ADDRESS "
+	    "--install -wo /srv/DIR\n"
+	    "2. Run rsync with the key and nothing else, to pull:\n"
+	    "     rsync -a -e \"ssh -i %s -o IdentitiesOnly=yes "
+	    "-o IdentityAgent=none\" USER@SERVER:/ /local/mirror/\n"
+	    "   or to push:\n"
+	    "     rsync -a -e \"ssh -i %s -o IdentitiesOnly=yes "
+	    "-o IdentityAgent=none\" /local/data/ USER@SERVER:/\n",
+	    pub, name, name, qkey, qkey);
+}
+
 int
 keygen_main(int argc, char **argv)
 {
-	const char *name = NULL, *comment = NULL, *dirarg = NULL;
+	const char *name, *comment, *dirarg;
 	const char *av[16];
 	char *dir, *key, *pub, *pubname, *cmt, *qkey, host[256];
 	struct spawn_result r;
@@ -149,26 +202,7 @@ keygen_main(int argc, char **argv)
 	FILE *f;
 	char line[1024];
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0)
-			usage(0);
-		else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
-			dirarg = argv[++i];
-		else if (strncmp(argv[i], "--dir=", 6) == 0)
-			dirarg = argv[i] + 6;
-		else if (strcmp(argv[i], "-C") == 0 && i + 1 < argc)
-			comment = argv[++i];
-		else if (argv[i][0] == '-') {
-			warnx("unknown option %s", argv[i]);
-			usage(1);
-		} else if (name != NULL)
-			usage(1);
-		else
-			name = argv[i];
-	}
-	if (name == NULL)
-		usage(1);
+	parse_args(argc, argv, &name, &dirarg, &comment);
 	if (!valid_name(name))
 		errx(1, "NAME must be 1-%d characters of A-Z a-z 0-9 . _ - "
 		    "and not start with a dot", MAX_KEYNAME);
@@ -240,23 +274,7 @@ keygen_main(int argc, char **argv)
 	close(dfd);
 	qkey = shword_quote(key);
 	printf("Created %s (private, 0600) and %s.\n\n%s\n", key, pub, line);
-	printf("Next steps:\n"
-	    "1. Copy %s to the server and there, as the account that owns\n"
-	    "   the data, run (with this machine's address and the "
-	    "directory),\n"
-	    "   for a key that pulls from the server (read-only):\n"
-	    "     rsguard authorize --key %s.pub --from CLIENT-ADDRESS "
-	    "--install -ro /srv/DIR\n"
-	    "   or for a key that pushes to it (write-only):\n"
-	    "     rsguard authorize --key %s.pub --from CLIENT-ADDRESS "
-	    "--install -wo /srv/DIR\n"
-	    "2. Run rsync with the key and nothing else, to pull:\n"
-	    "     rsync -a -e \"ssh -i %s -o IdentitiesOnly=yes "
-	    "-o IdentityAgent=none\" USER@SERVER:/ /local/mirror/\n"
-	    "   or to push:\n"
-	    "     rsync -a -e \"ssh -i %s -o IdentitiesOnly=yes "
-	    "-o IdentityAgent=none\" /local/data/ USER@SERVER:/\n",
-	    pub, name, name, qkey, qkey);
+	print_next(pub, name, qkey);
 	free(qkey);
 	free(cmt);
 	free(key);
