@@ -651,6 +651,82 @@ attempts(struct run *r, struct strvec *av)
 	return code;
 }
 
+/* --dry-run: the rsync command as one line for sh. */
+static void
+print_dry(const struct strvec *av)
+{
+	size_t i;
+	char *q;
+
+	/* one line for sh: every word quoted as needed (-e's too) */
+	for (i = 0; i < av->n; i++) {
+		q = shword_quote(av->v[i]);
+		printf("%s%s", i ? " " : "", q);
+		free(q);
+	}
+	printf("\n");
+}
+
+/*
+ * What a run needs before the lock: the pin, the state directory (made;
+ * *state set when it is the default, allocated) and the metrics
+ * directory; exits with MIRROR_EXIT_CONFIG when one is missing.
+ */
+static void
+check_dirs(struct run *r, const char *path, char **state)
+{
+	struct stat sb;
+
+	/* MUST 3: no pin, no run */
+	if (stat(r->j.known_hosts, &sb) == -1 || sb.st_size == 0)
+		errx(MIRROR_EXIT_CONFIG, "job %s: no pinned host key in %s; run \"rsguard "
+		    "trust %s\" first", r->j.name, r->j.known_hosts, path);
+	if (r->state_dir == NULL)
+		r->state_dir = *state = paths_state_dir();
+	if (mkdir_p(r->state_dir) == -1)
+		errx(MIRROR_EXIT_CONFIG, "cannot create state directory %s: %s", r->state_dir,
+		    strerror(errno));
+	if (r->metrics_dir != NULL && stat(r->metrics_dir, &sb) == -1)
+		errx(MIRROR_EXIT_CONFIG, "metrics directory %s: %s", r->metrics_dir,
+		    strerror(errno));
+	/* a FIFO or a link where the status file goes: refused at once */
+	if (mstate_load(r->state_dir, r->j.name, &r->st) == -1 &&
+	    (errno == EINVAL || errno == ELOOP))
+		errx(MIRROR_EXIT_CONFIG, "%s/%s.json: not a regular file; "
+		    "remove it", r->state_dir, r->j.name);
+}
+
+/*
+ * The job's lock, taken without waiting: its descriptor, or -1 when
+ * another run holds it (said on stderr and in syslog).
+ */
+static int
+take_lock(const char *state_dir, const char *name)
+{
+	struct stat sb;
+	char *lockp;
+	int lockfd;
+
+	/* MUST 1: no O_CLOEXEC: rsync and ssh keep holding the lock */
+	lockp = xasprintf("%s/%s.lock", state_dir, name);
+	if ((lockfd = open(lockp, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY, 0600)) == -1)
+		errx(MIRROR_EXIT_CONFIG, "cannot open lock %s: %s", lockp, strerror(errno));
+	if (fstat(lockfd, &sb) == -1 || !S_ISREG(sb.st_mode))
+		errx(MIRROR_EXIT_CONFIG, "%s: not a regular file; remove it",
+		    lockp);
+	if (flock(lockfd, LOCK_EX | LOCK_NB) == -1) {
+		syslog(LOG_WARNING, "job %s: already running; this run "
+		    "skipped", name);
+		fprintf(stderr, "rsguard: mirror %s: already running (lock %s "
+		    "held); skipped\n", name, lockp);
+		close(lockfd);
+		lockfd = -1;
+	}
+	free(lockp);
+	return lockfd;
+}
+
 int
 mirror_main(int argc, char **argv)
 {
@@ -666,12 +742,10 @@ mirror_main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *jobs_dir = NULL, *newname = NULL, *errstr;
-	char *path, *name, *state = NULL, *lockp, *q, kwhy[600];
+	char *path, *name, *state = NULL, kwhy[600];
 	struct strvec av = { NULL, 0, 0 };
 	struct run r;
-	struct stat sb;
 	int ch, dry = 0, line, lockfd, code;
-	size_t i;
 
 	memset(&r, 0, sizeof(r));
 	while ((ch = getopt_long(argc, argv, "hnq", lopts, NULL)) != -1) {
@@ -720,53 +794,16 @@ mirror_main(int argc, char **argv)
 	free(name);
 	mirror_rsync_argv(&r.j, isatty(1) && !r.quiet, &av);
 	if (dry) {
-		/* one line for sh: every word quoted as needed (-e's too) */
-		for (i = 0; i < av.n; i++) {
-			q = shword_quote(av.v[i]);
-			printf("%s%s", i ? " " : "", q);
-			free(q);
-		}
-		printf("\n");
+		print_dry(&av);
 		goto out;
 	}
-	/* MUST 3: no pin, no run */
-	if (stat(r.j.known_hosts, &sb) == -1 || sb.st_size == 0)
-		errx(MIRROR_EXIT_CONFIG, "job %s: no pinned host key in %s; run \"rsguard "
-		    "trust %s\" first", r.j.name, r.j.known_hosts, path);
-	if (r.state_dir == NULL)
-		r.state_dir = state = paths_state_dir();
-	if (mkdir_p(r.state_dir) == -1)
-		errx(MIRROR_EXIT_CONFIG, "cannot create state directory %s: %s", r.state_dir,
-		    strerror(errno));
-	if (r.metrics_dir != NULL && stat(r.metrics_dir, &sb) == -1)
-		errx(MIRROR_EXIT_CONFIG, "metrics directory %s: %s", r.metrics_dir,
-		    strerror(errno));
-	/* a FIFO or a link where the status file goes: refused at once */
-	if (mstate_load(r.state_dir, r.j.name, &r.st) == -1 &&
-	    (errno == EINVAL || errno == ELOOP))
-		errx(MIRROR_EXIT_CONFIG, "%s/%s.json: not a regular file; "
-		    "remove it", r.state_dir, r.j.name);
+	check_dirs(&r, path, &state);
 	memset(&r.st, 0, sizeof(r.st));
 	openlog("rsguard", LOG_PID, LOG_USER);
-	/* MUST 1: no O_CLOEXEC: rsync and ssh keep holding the lock */
-	lockp = xasprintf("%s/%s.lock", r.state_dir, r.j.name);
-	if ((lockfd = open(lockp, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
-	    O_NOCTTY, 0600)) == -1)
-		errx(MIRROR_EXIT_CONFIG, "cannot open lock %s: %s", lockp, strerror(errno));
-	if (fstat(lockfd, &sb) == -1 || !S_ISREG(sb.st_mode))
-		errx(MIRROR_EXIT_CONFIG, "%s: not a regular file; remove it",
-		    lockp);
-	if (flock(lockfd, LOCK_EX | LOCK_NB) == -1) {
-		syslog(LOG_WARNING, "job %s: already running; this run "
-		    "skipped", r.j.name);
-		fprintf(stderr, "rsguard: mirror %s: already running (lock %s "
-		    "held); skipped\n", r.j.name, lockp);
-		close(lockfd);
-		free(lockp);
+	if ((lockfd = take_lock(r.state_dir, r.j.name)) == -1) {
 		code = MIRROR_EXIT_LOCKED;
 		goto closeout;
 	}
-	free(lockp);
 	r.tty = isatty(1);
 	r.st.start = (long long)now_real();
 	r.st.rsync_exit = -1;
