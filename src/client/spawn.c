@@ -256,6 +256,137 @@ spawn_run(const char *const argv[], const char *const envp[],
 	return spawn_run_idle(argv, envp, input, timeout, 0, 0, flags, r);
 }
 
+/* The child: the pipes onto 0, 1, 2, then exec; never returns. */
+static void __attribute__((noreturn))
+child(char **av, char **ev, const int in[2], const int out[2],
+    const int err[2], int input, int flags)
+{
+	int devnull;
+
+	(void)setpgid(0, 0);
+	devnull = open("/dev/null", O_RDWR);
+	if (dup2(input ? in[0] : devnull, 0) == -1 ||
+	    ((flags & SPAWN_OUT) && dup2(out[1], 1) == -1) ||
+	    ((flags & SPAWN_ERR) && dup2(err[1], 2) == -1) ||
+	    ((flags & SPAWN_QUIET_ERR) && dup2(devnull, 2) == -1))
+		_exit(127);
+	signal(SIGPIPE, SIG_DFL);
+	if (ev != NULL)
+		execvpe(av[0], av, ev);
+	else
+		execvp(av[0], av);
+	_exit(127);
+}
+
+/* The parent's ends of the pipes and what goes through them. */
+struct io {
+	int		 in;		/* to the child's stdin, or -1 */
+	int		 out;		/* from its stdout, or -1 */
+	int		 err;		/* from its stderr, or -1 */
+	const char	*input;
+	size_t		 ilen, ioff;
+	size_t		 ocap, ecap;
+};
+
+/*
+ * Feed input and collect stdout and stderr until all three are closed,
+ * enforcing the limits at each tick; closes what it finished with.
+ */
+static void
+pump(struct io *io, pid_t pid, int flags, long long deadline,
+    long long *killat, struct progress *prog, struct spawn_result *r)
+{
+	struct pollfd pf[3];
+	int nfd, i;
+	ssize_t n;
+
+	for (;;) {
+		nfd = 0;
+		if (io->in != -1) {
+			pf[nfd].fd = io->in;
+			pf[nfd++].events = POLLOUT;
+		}
+		if (io->out != -1) {
+			pf[nfd].fd = io->out;
+			pf[nfd++].events = POLLIN;
+		}
+		if (io->err != -1) {
+			pf[nfd].fd = io->err;
+			pf[nfd++].events = POLLIN;
+		}
+		if (nfd == 0)
+			break;
+		if (poll(pf, (nfds_t)nfd, 200) == -1 && errno != EINTR)
+			break;
+		for (i = 0; i < nfd; i++) {
+			if (pf[i].revents == 0)
+				continue;
+			if (pf[i].fd == io->in) {
+				n = write(io->in, io->input + io->ioff,
+				    io->ilen - io->ioff);
+				if (n > 0)
+					io->ioff += (size_t)n;
+				if ((n == -1 && errno != EAGAIN) ||
+				    io->ioff == io->ilen) {
+					close(io->in);
+					io->in = -1;
+				}
+			} else if (pf[i].fd == io->out) {
+				if (!drain(io->out, &r->out, &r->outlen,
+				    &io->ocap, flags, 1)) {
+					close(io->out);
+					io->out = -1;
+				}
+			} else if (!drain(io->err, &r->err, &r->errlen,
+			    &io->ecap, flags, 2)) {
+				close(io->err);
+				io->err = -1;
+			}
+		}
+		enforce(pid, deadline, killat, prog, r);
+	}
+}
+
+/*
+ * Outputs closed; the child may still run (or hang).  Wait on a pidfd
+ * so that its exit is seen at once, not at the next tick; then the
+ * watchdog wd (if > 0) goes, and r->status is set.
+ */
+static void
+reap(pid_t pid, pid_t wd, long long deadline, long long *killat,
+    struct progress *prog, struct spawn_result *r)
+{
+	int pidfd, status;
+	pid_t w;
+
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	for (;;) {
+		w = waitpid(pid, &status, deadline || *killat ? WNOHANG : 0);
+		if (w == pid || (w == -1 && errno != EINTR))
+			break;
+		if (pidfd != -1) {
+			struct pollfd pp = { pidfd, POLLIN, 0 };
+			(void)poll(&pp, 1, 200);
+		} else
+			usleep(5000);
+		enforce(pid, deadline, killat, prog, r);
+	}
+	spawn_child_pgid = 0;
+	if (wd > 0) {
+		kill(wd, SIGKILL);
+		while (waitpid(wd, NULL, 0) == -1 && errno == EINTR)
+			;
+	}
+	if (pidfd != -1)
+		close(pidfd);
+	if (w == pid) {
+		if (WIFEXITED(status))
+			r->status = WEXITSTATUS(status);
+		else if (WIFSIGNALED(status))
+			r->status = 128 + WTERMSIG(status);
+	}
+}
+
 int
 spawn_run_idle(const char *const argv[], const char *const envp[],
     const char *input, int timeout, int idle, int grace, int flags,
@@ -263,13 +394,11 @@ spawn_run_idle(const char *const argv[], const char *const envp[],
 {
 	char **av = copyv(argv), **ev = envp ? copyv(envp) : NULL;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
-	size_t ocap = 0, ecap = 0, ilen = input ? strlen(input) : 0, ioff = 0;
 	long long deadline = 0, killat = 0;
 	struct progress prog;
-	struct pollfd pf[3];
-	int status, nfd, i, devnull, ret = -1, pidfd;
-	pid_t pid, w, wd = -1;
-	ssize_t n;
+	struct io io;
+	int i, ret = -1;
+	pid_t pid, wd = -1;
 
 	memset(r, 0, sizeof(*r));
 	r->status = -1;
@@ -279,21 +408,8 @@ spawn_run_idle(const char *const argv[], const char *const envp[],
 		goto fail;
 	if ((pid = fork()) == -1)
 		goto fail;
-	if (pid == 0) {
-		(void)setpgid(0, 0);
-		devnull = open("/dev/null", O_RDWR);
-		if (dup2(input ? in[0] : devnull, 0) == -1 ||
-		    ((flags & SPAWN_OUT) && dup2(out[1], 1) == -1) ||
-		    ((flags & SPAWN_ERR) && dup2(err[1], 2) == -1) ||
-		    ((flags & SPAWN_QUIET_ERR) && dup2(devnull, 2) == -1))
-			_exit(127);
-		signal(SIGPIPE, SIG_DFL);
-		if (ev != NULL)
-			execvpe(av[0], av, ev);
-		else
-			execvp(av[0], av);
-		_exit(127);
-	}
+	if (pid == 0)
+		child(av, ev, in, out, err, input != NULL, flags);
 	(void)setpgid(pid, pid);	/* both sides: no race with kill(-pid) */
 	spawn_child_pgid = pid;
 	if (flags & SPAWN_REAP)
@@ -314,80 +430,18 @@ spawn_run_idle(const char *const argv[], const char *const envp[],
 		fcntl(in[1], F_SETFL, O_NONBLOCK);
 	if (timeout > 0)
 		deadline = now_ms() + (long long)timeout * 1000;
-	for (;;) {
-		nfd = 0;
-		if (in[1] != -1) {
-			pf[nfd].fd = in[1];
-			pf[nfd++].events = POLLOUT;
-		}
-		if (out[0] != -1) {
-			pf[nfd].fd = out[0];
-			pf[nfd++].events = POLLIN;
-		}
-		if (err[0] != -1) {
-			pf[nfd].fd = err[0];
-			pf[nfd++].events = POLLIN;
-		}
-		if (nfd == 0)
-			break;
-		if (poll(pf, (nfds_t)nfd, 200) == -1 && errno != EINTR)
-			break;
-		for (i = 0; i < nfd; i++) {
-			if (pf[i].revents == 0)
-				continue;
-			if (pf[i].fd == in[1]) {
-				n = write(in[1], input + ioff, ilen - ioff);
-				if (n > 0)
-					ioff += (size_t)n;
-				if ((n == -1 && errno != EAGAIN) ||
-				    ioff == ilen) {
-					close(in[1]);
-					in[1] = -1;
-				}
-			} else if (pf[i].fd == out[0]) {
-				if (!drain(out[0], &r->out, &r->outlen, &ocap,
-				    flags, 1)) {
-					close(out[0]);
-					out[0] = -1;
-				}
-			} else if (!drain(err[0], &r->err, &r->errlen, &ecap,
-			    flags, 2)) {
-				close(err[0]);
-				err[0] = -1;
-			}
-		}
-		enforce(pid, deadline, &killat, &prog, r);
-	}
-	/*
-	 * Outputs closed; the child may still run (or hang).  Wait on a
-	 * pidfd so that its exit is seen at once, not at the next tick.
-	 */
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	for (;;) {
-		w = waitpid(pid, &status, deadline || killat ? WNOHANG : 0);
-		if (w == pid || (w == -1 && errno != EINTR))
-			break;
-		if (pidfd != -1) {
-			struct pollfd pp = { pidfd, POLLIN, 0 };
-			(void)poll(&pp, 1, 200);
-		} else
-			usleep(5000);
-		enforce(pid, deadline, &killat, &prog, r);
-	}
-	spawn_child_pgid = 0;
-	if (wd > 0) {
-		kill(wd, SIGKILL);
-		while (waitpid(wd, NULL, 0) == -1 && errno == EINTR)
-			;
-	}
-	if (pidfd != -1)
-		close(pidfd);
-	if (w == pid) {
-		if (WIFEXITED(status))
-			r->status = WEXITSTATUS(status);
-		else if (WIFSIGNALED(status))
-			r->status = 128 + WTERMSIG(status);
-	}
+	memset(&io, 0, sizeof(io));
+	io.in = in[1];
+	io.out = out[0];
+	io.err = err[0];
+	io.input = input;
+	io.ilen = input ? strlen(input) : 0;
+	pump(&io, pid, flags, deadline, &killat, &prog, r);
+	/* what pump did not close (a poll error) is closed below */
+	in[1] = io.in;
+	out[0] = io.out;
+	err[0] = io.err;
+	reap(pid, wd, deadline, &killat, &prog, r);
 	ret = 0;
  fail:
 	for (i = 0; i < 2; i++) {

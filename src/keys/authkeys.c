@@ -556,14 +556,15 @@ authkeys_quote(const char *v, const char **errstr)
 	return r;
 }
 
-char *
-authkeys_format(const struct ak_line *l, const char **errstr)
+/* The line for *l, or with !withkey its options part only. */
+static char *
+format(const struct ak_line *l, int withkey, const char **errstr)
 {
 	size_t i, n, o = 0, cap = MAX_AUTHKEYS_LINE + 1;
 	const char *name;
 	char *r, *q;
 
-	if (l->type == NULL || l->b64 == NULL) {
+	if (withkey && (l->type == NULL || l->b64 == NULL)) {
 		*errstr = "no key";
 		return NULL;
 	}
@@ -598,6 +599,8 @@ authkeys_format(const struct ak_line *l, const char **errstr)
 		o += n;
 		free(q);
 	}
+	if (!withkey)
+		goto done;
 	if (l->nopts > 0)
 		PUT(" ", 1);
 	PUT(l->type, strlen(l->type));
@@ -608,12 +611,81 @@ authkeys_format(const struct ak_line *l, const char **errstr)
 		PUT(l->comment, strlen(l->comment));
 	}
 #undef PUT
+ done:
 	r[o] = '\0';
 	return r;
  toolong:
 	free(r);
 	*errstr = "line too long";
 	return NULL;
+}
+
+char *
+authkeys_format(const struct ak_line *l, const char **errstr)
+{
+	return format(l, 1, errstr);
+}
+
+static int
+streq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* 1 if b holds what a meant: the same options, values and key text. */
+static int
+same_line(const struct ak_line *a, const struct ak_line *b, int withkey)
+{
+	size_t i;
+
+	if (a->nopts != b->nopts)
+		return 0;
+	for (i = 0; i < a->nopts; i++)
+		if (a->opts[i].id != b->opts[i].id ||
+		    !streq(a->opts[i].value, b->opts[i].value))
+			return 0;
+	if (!withkey)
+		return 1;
+	return streq(a->type, b->type) && streq(a->b64, b->b64) &&
+	    streq(a->comment && a->comment[0] ? a->comment : "",
+	    b->comment ? b->comment : "");
+}
+
+char *
+authkeys_emit(const struct ak_line *l, const char **errstr)
+{
+	struct ak_line back;
+	const char *p, *e;
+	char *r;
+	int withkey = l->type != NULL, rc;
+
+	if ((r = format(l, withkey, errstr)) == NULL)
+		return NULL;
+	/* MUST 4: what sshd reads back is what was meant */
+	if (withkey)
+		rc = authkeys_parse_line(r, strlen(r), &back, &e);
+	else {
+		memset(&back, 0, sizeof(back));
+		p = r;
+		rc = parse_options(&p, r + strlen(r), &back, &e);
+		if (rc == 0 && *p != '\0') {
+			e = "options end early";
+			rc = -1;
+		}
+	}
+	if (rc == 0 && !same_line(l, &back, withkey)) {
+		e = "emitted line does not read back";
+		rc = -1;
+	}
+	authkeys_free(&back);
+	if (rc == -1) {
+		free(r);
+		*errstr = e;
+		return NULL;
+	}
+	return r;
 }
 
 int

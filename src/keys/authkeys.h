@@ -89,6 +89,15 @@ char	*authkeys_quote(const char *, const char **);
  */
 char	*authkeys_format(const struct ak_line *, const char **);
 
+/*
+ * The one emitter of lines and fragments for people to install:
+ * authkeys_format, then checked by parsing it back (MUST 4: the same
+ * options, values, key type, base64 text and comment).  With no key
+ * (type NULL) only the options part is emitted and checked, a fragment
+ * to put before a key.  Malloc'd; NULL with *errstr.
+ */
+char	*authkeys_emit(const struct ak_line *, const char **);
+
 /* 1 if both lines carry the same key (type and blob), else 0. */
 int	 authkeys_same_key(const struct ak_line *, const struct ak_line *);
 

@@ -9,8 +9,8 @@
  *  2. MUST put "restrict" (or, with --legacy-no-opts, every no-* option)
  *     and an absolute rsguard path and DIR in every line.
  *  3. --install MUST replace the file atomically: under a lock on its
- *     directory, a temp file made O_CREAT|O_EXCL|O_NOFOLLOW in the same
- *     directory, fsync, rename, fsync of the directory; mode 0600, owner
+ *     directory, afile_writeat (a temp file made O_CREAT|O_EXCL|O_NOFOLLOW
+ *     beside it, fsync, rename, fsync of the directory); mode 0600, owner
  *     kept; other lines byte for byte; one line per key; a second run
  *     changes nothing.
  *  4. MUST NOT print or install a line whose serve would refuse its
@@ -115,23 +115,6 @@ read_pub(const char *path, struct ak_line *k)
 		errx(1, "%s: control character in the comment", path);
 }
 
-static int
-fsync_write(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return fsync(fd);
-}
-
 /* Slurp an open file (bounded); *len set; NUL-terminated. */
 static char *
 slurp(int fd, const char *path, size_t *len)
@@ -215,10 +198,11 @@ static void
 install(const char *file, int is_default, const struct ak_line *key,
     const char *line)
 {
-	char *dir, *base, *slash, *old, *new, *tmp = NULL;
+	char *dir, *base, *slash, *old, *new;
+	const char *e;
 	size_t oldlen = 0, newlen;
 	struct stat st = { 0 }, dst;
-	int dfd, fd, tfd = -1, replaced, dropped, i;
+	int dfd, fd, replaced, dropped;
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1;
 
@@ -274,38 +258,15 @@ install(const char *file, int is_default, const struct ak_line *key,
 		    "unchanged\n", file);
 		goto out;
 	}
-	for (i = 0; i < 100 && tfd == -1; i++) {
-		free(tmp);
-		tmp = xasprintf(".%s.rsguard.%ld.%d", base, (long)getpid(), i);
-		tfd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (tfd == -1 && errno != EEXIST)
-			err(1, "create %s/%s", dir, tmp);
-	}
-	if (tfd == -1)
-		errx(1, "cannot create a temporary file in %s", dir);
-	if (fchmod(tfd, 0600) == -1 ||
-	    (geteuid() == 0 && fchown(tfd, uid, gid) == -1) ||
-	    fsync_write(tfd, new, newlen) == -1 || close(tfd) == -1) {
-		int e = errno;
-
-		unlinkat(dfd, tmp, 0);
-		errno = e;
-		err(1, "write %s/%s", dir, tmp);
-	}
-	if (afile_renameat(dfd, tmp, base) == -1) {
-		int e = errno;
-
-		unlinkat(dfd, tmp, 0);
-		errno = e;
-		err(1, "rename to %s (and fsync of %s)", file, dir);
-	}
+	/* MUST 3: the owner is kept (only root can give it away) */
+	if (afile_writeat(dfd, base, new, newlen, 0600, geteuid() == 0 ?
+	    uid : (uid_t)-1, gid, &e) == -1)
+		err(1, "%s: %s in %s", file, e, dir);
 	fprintf(stderr, "rsguard: %s %s%s\n", replaced ?
 	    "replaced the line for this key in" : "added the line to", file,
 	    dropped ? " (and removed duplicate lines for it)" : "");
  out:
 	close(dfd);	/* releases the lock */
-	free(tmp);
 	free(old);
 	free(new);
 	free(dir);
@@ -363,21 +324,27 @@ add_word(char **cmd, const char *prefix, const char *word, int quote)
 	*cmd = w;
 }
 
-int
-authorize_main(int argc, char **argv)
+struct auth_opts {
+	const char	*keyfile;	/* --key */
+	const char	*from;		/* --from */
+	const char	*exact;		/* --exact */
+	const char	*file;		/* --file */
+	const char	*dirarg;	/* DIR */
+	const char	*logto;		/* --log */
+	const char	*sandbox;	/* --sandbox */
+	int		 legacy;	/* --legacy-no-opts */
+	int		 doinstall;	/* --install */
+	int		 modes[NMODEOPTS];
+};
+
+/* The command line into *o, checked; exits on a bad one. */
+static void
+parse_args(int argc, char **argv, struct auth_opts *o)
 {
-	const char *keyfile = NULL, *from = NULL, *exact = NULL;
-	const char *file = NULL, *dirarg = NULL, *e, *logto = NULL;
-	const char *sandbox = NULL;
-	int legacy = 0, doinstall = 0, modes[NMODEOPTS] = { 0 };
-	char exe[PATH_MAX], rdir[PATH_MAX], *cmd, *line, *path = NULL;
-	struct ak_line key, out;
-	struct passwd *pw;
-	struct stat st;
-	ssize_t n;
 	size_t j;
 	int i;
 
+	memset(o, 0, sizeof(*o));
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -392,98 +359,100 @@ authorize_main(int argc, char **argv)
 			var = a + sizeof(nm);				\
 			continue;					\
 		}
-		VALOPT("--key", keyfile);
-		VALOPT("--from", from);
-		VALOPT("--exact", exact);
-		VALOPT("--file", file);
-		VALOPT("--log", logto);
-		VALOPT("--sandbox", sandbox);
+		VALOPT("--key", o->keyfile);
+		VALOPT("--from", o->from);
+		VALOPT("--exact", o->exact);
+		VALOPT("--file", o->file);
+		VALOPT("--log", o->logto);
+		VALOPT("--sandbox", o->sandbox);
 #undef VALOPT
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
 			usage(0);
 		if (strcmp(a, "--legacy-no-opts") == 0) {
-			legacy = 1;
+			o->legacy = 1;
 			continue;
 		}
 		if (strcmp(a, "--install") == 0) {
-			doinstall = 1;
+			o->doinstall = 1;
 			continue;
 		}
 		for (j = 0; j < NMODEOPTS; j++)
 			if (strcmp(a, modeopts[j]) == 0)
 				break;
 		if (j < NMODEOPTS) {
-			modes[j] = 1;
+			o->modes[j] = 1;
 			continue;
 		}
 		if (a[0] == '-') {
 			warnx("unknown option %s", a);
 			usage(1);
 		}
-		if (dirarg != NULL)
+		if (o->dirarg != NULL)
 			errx(1, "only one DIR");
-		dirarg = a;
+		o->dirarg = a;
 	}
-	if (keyfile == NULL || dirarg == NULL)
+	if (o->keyfile == NULL || o->dirarg == NULL)
 		usage(1);
-	if (modes[0] && modes[1])
+	if (o->modes[0] && o->modes[1])
 		errx(1, "-ro and -wo exclude each other");
-	if (file != NULL && !doinstall)
+	if (o->file != NULL && !o->doinstall)
 		errx(1, "--file goes with --install");
-	if (exact != NULL && (exact[0] == '\0' || has_ctl(exact)))
+	if (o->exact != NULL && (o->exact[0] == '\0' ||
+	    has_ctl(o->exact)))
 		errx(1, "--exact: empty or has a control character");
 	/* serve's own rule: syslog, none, or an absolute file path. */
-	if (logto != NULL && strcmp(logto, "syslog") != 0 &&
-	    strcmp(logto, "none") != 0 && (logto[0] != '/' || has_ctl(logto)))
+	if (o->logto != NULL && strcmp(o->logto, "syslog") != 0 &&
+	    strcmp(o->logto, "none") != 0 && (o->logto[0] != '/' ||
+	    has_ctl(o->logto)))
 		errx(1, "--log takes syslog, none or an absolute file path");
-	if (sandbox != NULL && strcmp(sandbox, "auto") != 0 &&
-	    strcmp(sandbox, "require") != 0 && strcmp(sandbox, "off") != 0)
+	if (o->sandbox != NULL && strcmp(o->sandbox, "auto") != 0 &&
+	    strcmp(o->sandbox, "require") != 0 &&
+	    strcmp(o->sandbox, "off") != 0)
 		errx(1, "--sandbox takes auto, require or off");
-	if (sandbox != NULL && strcmp(sandbox, "off") == 0)
+	if (o->sandbox != NULL && strcmp(o->sandbox, "off") == 0)
 		warnx("warning: --sandbox off: a hijacked rsync could reach "
 		    "everything this user can");
-	if (from != NULL && (from[0] == '\0' || strpbrk(from, "\" \t") ||
-	    has_ctl(from)))
+	if (o->from != NULL && (o->from[0] == '\0' ||
+	    strpbrk(o->from, "\" \t") || has_ctl(o->from)))
 		errx(1, "--from: give sshd patterns like "
 		    "\"192.0.2.7,backup.example.org\" (no blanks or quotes)");
-	read_pub(keyfile, &key);
+}
 
-	/* MUST 2: absolute paths only */
-	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) == -1)
-		err(1, "cannot find this program's path (/proc/self/exe)");
-	exe[n] = '\0';
-	if (realpath(dirarg, rdir) == NULL)
-		err(1, "DIR %s", dirarg);
-	if (stat(rdir, &st) == -1 || !S_ISDIR(st.st_mode))
-		errx(1, "DIR %s is not a directory", dirarg);
-	if (has_ctl(rdir) || has_ctl(exe))
-		errx(1, "control character in a path");
-	if (!modes[0]) {
-		char *ak = NULL;
+/* MUST 1: serve's command line, each word shell-quoted (allocated). */
+static char *
+serve_command(const struct auth_opts *o, const char *exe, const char *rdir)
+{
+	char *cmd;
+	size_t j;
 
-		if (doinstall && file == NULL && (pw = getpwuid(geteuid())) !=
-		    NULL)
-			ak = xasprintf("%s/.ssh/authorized_keys", pw->pw_dir);
-		check_exposure(exe, rdir, file != NULL ? file : ak);
-		free(ak);
-	}
-
-	/* MUST 1: each word shell-quoted, the whole then sshd-quoted */
 	cmd = shword_quote(exe);
 	add_word(&cmd, "", "serve", 0);
-	if (logto != NULL)
-		add_word(&cmd, "--log=", logto, 1);
-	if (sandbox != NULL)
-		add_word(&cmd, "--sandbox=", sandbox, 0);
-	if (exact != NULL)
-		add_word(&cmd, "--exact=", exact, 1);
+	if (o->logto != NULL)
+		add_word(&cmd, "--log=", o->logto, 1);
+	if (o->sandbox != NULL)
+		add_word(&cmd, "--sandbox=", o->sandbox, 0);
+	if (o->exact != NULL)
+		add_word(&cmd, "--exact=", o->exact, 1);
 	for (j = 0; j < NMODEOPTS; j++)
-		if (modes[j])
+		if (o->modes[j])
 			add_word(&cmd, "", modeopts[j], 0);
 	add_word(&cmd, "", rdir, 1);
 
+	return cmd;
+}
+
+/* The line tying key to cmd, emitted and read back (allocated). */
+static char *
+key_line(const struct auth_opts *o, const struct ak_line *key,
+    const char *cmd)
+{
+	struct ak_line out;
+	const char *e;
+	char *line;
+	size_t j;
+
 	memset(&out, 0, sizeof(out));
-	if (legacy) {
+	if (o->legacy) {
 		static const enum ak_opt no[] = { AKO_NO_AGENT_FWD,
 		    AKO_NO_PORT_FWD, AKO_NO_PTY, AKO_NO_USER_RC,
 		    AKO_NO_X11_FWD };
@@ -492,31 +461,58 @@ authorize_main(int argc, char **argv)
 			out.opts[out.nopts++].id = no[j];
 	} else
 		out.opts[out.nopts++].id = AKO_RESTRICT;
-	if (from != NULL) {
+	if (o->from != NULL) {
 		out.opts[out.nopts].id = AKO_FROM;
-		out.opts[out.nopts++].value = (char *)(uintptr_t)from;
+		out.opts[out.nopts++].value = (char *)(uintptr_t)o->from;
 	}
 	out.opts[out.nopts].id = AKO_COMMAND;
-	out.opts[out.nopts++].value = cmd;
-	out.type = key.type;
-	out.b64 = key.b64;
-	out.comment = key.comment;
-	if ((line = authkeys_format(&out, &e)) == NULL)
-		errx(1, "cannot write the line: %s", e);
+	out.opts[out.nopts++].value = (char *)(uintptr_t)cmd;
+	out.type = key->type;
+	out.b64 = key->b64;
+	out.comment = key->comment;
 	/* MUST 1: what sshd reads back is what was meant */
-	{
-		struct ak_line back;
-		const struct ak_option *c;
+	if ((line = authkeys_emit(&out, &e)) == NULL)
+		errx(1, "cannot write the line: %s", e);
+	return line;
+}
 
-		if (authkeys_parse_line(line, strlen(line), &back, &e) == -1)
-			errx(1, "internal: emitted line does not parse: %s", e);
-		c = authkeys_opt_get(&back, AKO_COMMAND);
-		if (c == NULL || strcmp(c->value, cmd) != 0 ||
-		    !authkeys_same_key(&back, &key))
-			errx(1, "internal: emitted line does not read back");
-		authkeys_free(&back);
+int
+authorize_main(int argc, char **argv)
+{
+	struct auth_opts o;
+	char exe[PATH_MAX], rdir[PATH_MAX], *cmd, *line, *path = NULL;
+	const char *file;
+	struct ak_line key;
+	struct passwd *pw;
+	struct stat st;
+	ssize_t n;
+
+	parse_args(argc, argv, &o);
+	file = o.file;
+	read_pub(o.keyfile, &key);
+
+	/* MUST 2: absolute paths only */
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) == -1)
+		err(1, "cannot find this program's path (/proc/self/exe)");
+	exe[n] = '\0';
+	if (realpath(o.dirarg, rdir) == NULL)
+		err(1, "DIR %s", o.dirarg);
+	if (stat(rdir, &st) == -1 || !S_ISDIR(st.st_mode))
+		errx(1, "DIR %s is not a directory", o.dirarg);
+	if (has_ctl(rdir) || has_ctl(exe))
+		errx(1, "control character in a path");
+	if (!o.modes[0]) {
+		char *ak = NULL;
+
+		if (o.doinstall && file == NULL &&
+		    (pw = getpwuid(geteuid())) != NULL)
+			ak = xasprintf("%s/.ssh/authorized_keys", pw->pw_dir);
+		check_exposure(exe, rdir, file != NULL ? file : ak);
+		free(ak);
 	}
-	if (from == NULL) {
+	cmd = serve_command(&o, exe, rdir);
+	line = key_line(&o, &key, cmd);
+	if (o.from == NULL) {
 		fprintf(stderr,
 		    "rsguard: WARNING: no --from: sshd will accept this key "
 		    "from ANY address.\n"
@@ -525,7 +521,7 @@ authorize_main(int argc, char **argv)
 	}
 	printf("%s\n", line);
 	fflush(stdout);
-	if (doinstall) {
+	if (o.doinstall) {
 		if (file == NULL) {
 			if ((pw = getpwuid(geteuid())) == NULL)
 				errx(1, "no passwd entry for uid %u",

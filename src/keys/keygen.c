@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "paths.h"
 #include "shword.h"
 #include "spawn.h"
 #include "util.h"
@@ -68,48 +69,6 @@ valid_name(const char *s)
 }
 
 /*
- * Open one directory component beneath dfd, creating it 0700 when it is
- * missing (and fixing a umask that would leave it looser or tighter).
- * Parents are followed as mkdir -p follows them; the last component is
- * opened O_NOFOLLOW.  Returns an fd, -1 with errno set, or exits.
- */
-static int
-open_comp(int dfd, const char *comp, int last, int *made)
-{
-	char proc[32];
-	int fd, pfd, flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
-
-	if (last)
-		flags |= O_NOFOLLOW;
-	*made = 0;
-	if ((fd = openat(dfd, comp, flags)) != -1 || errno != ENOENT)
-		return fd;
-	if (mkdirat(dfd, comp, 0700) == -1) {
-		if (errno != EEXIST)
-			return -1;
-		/* made by someone else meanwhile: judged as existing */
-		return openat(dfd, comp, flags);
-	}
-	/*
-	 * Ours, just made: only the umask can have changed its mode, maybe
-	 * to one we cannot open for reading (umask 0777).  Pinned by an
-	 * O_PATH descriptor, fixed and reopened through it: the same inode.
-	 */
-	if ((pfd = openat(dfd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
-		return -1;
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
-	if (chmod(proc, 0700) == -1 ||
-	    (fd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		close(pfd);
-		return -1;
-	}
-	close(pfd);
-	*made = 1;
-	return fd;
-}
-
-/*
  * Set a regular file beneath dfd to mode and open it for reading, through
  * an O_PATH pin (ssh-keygen under a strict umask may leave it unreadable).
  * Returns an fd, or -1 with errno set.
@@ -144,39 +103,16 @@ fix_file(int dfd, const char *name, mode_t mode)
 static int
 open_keydir(const char *path)
 {
-	char *p = xstrdup(path), *comp, *next;
-	int dfd, fd, made = 0;
+	int dfd, made;
 	struct stat st;
 
-	if ((dfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		err(1, "/");
-	for (comp = p; ; comp = next) {
-		while (*comp == '/')
-			comp++;
-		if (*comp == '\0')
-			break;
-		if ((next = strchr(comp, '/')) != NULL)
-			*next++ = '\0';
-		while (next != NULL && *next == '/')
-			next++;
-		if (next != NULL && *next == '\0')
-			next = NULL;
-		fd = open_comp(dfd, comp, next == NULL, &made);
-		if (fd == -1) {
-			if (next == NULL && (errno == ELOOP ||
-			    errno == ENOTDIR) && fstatat(dfd, comp, &st,
-			    AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-				errx(1, "%s is a symbolic link; not using it "
-				    "(give --dir the directory it points to)",
-				    path);
-			err(1, "%s: %s", path, comp);
-		}
-		close(dfd);
-		dfd = fd;
-		if (next == NULL)
-			break;
+	if ((dfd = paths_mkdirs(path, 0700, PATHS_NOFOLLOW, &made)) == -1) {
+		if ((errno == ELOOP || errno == ENOTDIR) &&
+		    lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+			errx(1, "%s is a symbolic link; not using it "
+			    "(give --dir the directory it points to)", path);
+		err(1, "%s", path);
 	}
-	free(p);
 	if (fstat(dfd, &st) == -1)
 		err(1, "%s", path);
 	if (!S_ISDIR(st.st_mode))
@@ -201,28 +137,63 @@ open_keydir(const char *path)
 	return dfd;
 }
 
-static char *
-default_dir(void)
+/* The command line: NAME, and --dir and -C when given. */
+static void
+parse_args(int argc, char **argv, const char **name, const char **dirarg,
+    const char **comment)
 {
-	const char *x = getenv("XDG_CONFIG_HOME"), *home;
-	struct passwd *pw;
+	int i;
 
-	if (geteuid() == 0)
-		return xstrdup("/etc/rsguard/keys");
-	if (x != NULL && x[0] == '/')
-		return xasprintf("%s/rsguard/keys", x);
-	if ((home = getenv("HOME")) == NULL || home[0] != '/') {
-		if ((pw = getpwuid(getuid())) == NULL)
-			errx(1, "who am I? no HOME and no passwd entry");
-		home = pw->pw_dir;
+	*name = *dirarg = *comment = NULL;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0)
+			usage(0);
+		else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
+			*dirarg = argv[++i];
+		else if (strncmp(argv[i], "--dir=", 6) == 0)
+			*dirarg = argv[i] + 6;
+		else if (strcmp(argv[i], "-C") == 0 && i + 1 < argc)
+			*comment = argv[++i];
+		else if (argv[i][0] == '-') {
+			warnx("unknown option %s", argv[i]);
+			usage(1);
+		} else if (*name != NULL)
+			usage(1);
+		else
+			*name = argv[i];
 	}
-	return xasprintf("%s/.config/rsguard/keys", home);
+	if (*name == NULL)
+		usage(1);
+}
+
+/* How to use the new key: authorize on the server, rsync -e here. */
+static void
+print_next(const char *pub, const char *name, const char *qkey)
+{
+	printf("Next steps:\n"
+	    "1. Copy %s to the server and there, as the account that owns\n"
+	    "   the data, run (with this machine's address and the "
+	    "directory),\n"
+	    "   for a key that pulls from the server (read-only):\n"
+	    "     rsguard authorize --key %s.pub --from CLIENT-ADDRESS "
+	    "--install -ro /srv/DIR\n"
+	    "   or for a key that pushes to it (write-only):\n"
+	    "     rsguard authorize --key %s.pub --from CLIENT-ADDRESS "
+	    "--install -wo /srv/DIR\n"
+	    "2. Run rsync with the key and nothing else, to pull:\n"
+	    "     rsync -a -e \"ssh -i %s -o IdentitiesOnly=yes "
+	    "-o IdentityAgent=none\" USER@SERVER:/ /local/mirror/\n"
+	    "   or to push:\n"
+	    "     rsync -a -e \"ssh -i %s -o IdentitiesOnly=yes "
+	    "-o IdentityAgent=none\" /local/data/ USER@SERVER:/\n",
+	    pub, name, name, qkey, qkey);
 }
 
 int
 keygen_main(int argc, char **argv)
 {
-	const char *name = NULL, *comment = NULL, *dirarg = NULL;
+	const char *name, *comment, *dirarg;
 	const char *av[16];
 	char *dir, *key, *pub, *pubname, *cmt, *qkey, host[256];
 	struct spawn_result r;
@@ -231,32 +202,13 @@ keygen_main(int argc, char **argv)
 	FILE *f;
 	char line[1024];
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0)
-			usage(0);
-		else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
-			dirarg = argv[++i];
-		else if (strncmp(argv[i], "--dir=", 6) == 0)
-			dirarg = argv[i] + 6;
-		else if (strcmp(argv[i], "-C") == 0 && i + 1 < argc)
-			comment = argv[++i];
-		else if (argv[i][0] == '-') {
-			warnx("unknown option %s", argv[i]);
-			usage(1);
-		} else if (name != NULL)
-			usage(1);
-		else
-			name = argv[i];
-	}
-	if (name == NULL)
-		usage(1);
+	parse_args(argc, argv, &name, &dirarg, &comment);
 	if (!valid_name(name))
 		errx(1, "NAME must be 1-%d characters of A-Z a-z 0-9 . _ - "
 		    "and not start with a dot", MAX_KEYNAME);
 	if (comment != NULL && strpbrk(comment, "\n\r") != NULL)
 		errx(1, "the comment must be one line");
-	dir = dirarg != NULL ? xstrdup(dirarg) : default_dir();
+	dir = dirarg != NULL ? xstrdup(dirarg) : paths_keys_dir();
 	if (dir[0] != '/') {
 		char cwd[PATH_MAX], *d;
 
@@ -322,23 +274,7 @@ keygen_main(int argc, char **argv)
 	close(dfd);
 	qkey = shword_quote(key);
 	printf("Created %s (private, 0600) and %s.\n\n%s\n", key, pub, line);
-	printf("Next steps:\n"
-	    "1. Copy %s to the server and there, as the account that owns\n"
-	    "   the data, run (with this machine's address and the "
-	    "directory),\n"
-	    "   for a key that pulls from the server (read-only):\n"
-	    "     rsguard authorize --key %s.pub --from CLIENT-ADDRESS "
-	    "--install -ro /srv/DIR\n"
-	    "   or for a key that pushes to it (write-only):\n"
-	    "     rsguard authorize --key %s.pub --from CLIENT-ADDRESS "
-	    "--install -wo /srv/DIR\n"
-	    "2. Run rsync with the key and nothing else, to pull:\n"
-	    "     rsync -a -e \"ssh -i %s -o IdentitiesOnly=yes "
-	    "-o IdentityAgent=none\" USER@SERVER:/ /local/mirror/\n"
-	    "   or to push:\n"
-	    "     rsync -a -e \"ssh -i %s -o IdentitiesOnly=yes "
-	    "-o IdentityAgent=none\" /local/data/ USER@SERVER:/\n",
-	    pub, name, name, qkey, qkey);
+	print_next(pub, name, qkey);
 	free(qkey);
 	free(cmt);
 	free(key);

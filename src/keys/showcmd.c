@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "authkeys.h"
 #include "commands.h"
 #include "showcmd.h"
 #include "spawn.h"
@@ -197,7 +198,7 @@ showcmd_protect_args(const char *cmd)
 	return server_words(cmd, w_protect) == 1;
 }
 
-/* Append s to b (at *o) quoted for sh inside a double-quoted sshd option. */
+/* Append s to b (at *o), always single-quoted for sh. */
 static void
 put_quoted(char *b, size_t *o, const char *s)
 {
@@ -206,10 +207,6 @@ put_quoted(char *b, size_t *o, const char *s)
 		if (*s == '\'') {
 			memcpy(b + *o, "'\\''", 4);
 			*o += 4;
-		} else if (*s == '"') {
-			/* sshd's option parser turns \" into " and nothing else. */
-			b[(*o)++] = '\\';
-			b[(*o)++] = '"';
 		} else
 			b[(*o)++] = *s;
 	}
@@ -219,22 +216,28 @@ put_quoted(char *b, size_t *o, const char *s)
 char *
 showcmd_fragment(const char *rsguard, const char *cmd, const char *dir)
 {
-	const char *mode = server_words(cmd, w_sender) ? "-ro" : "-wo";
+	const char *mode = server_words(cmd, w_sender) ? "-ro" : "-wo", *e;
+	struct ak_line l;
 	size_t cap, o = 0;
-	char *b;
+	char *b, *r;
 
 	/* Worst case: every byte becomes 4 ("'\''"), plus the fixed text. */
 	cap = 4 * (strlen(rsguard) + strlen(cmd) + strlen(dir)) + 128;
 	b = xmalloc(cap);
-	o = (size_t)snprintf(b, cap, "restrict,command=\"");
 	put_quoted(b, &o, rsguard);
 	o += (size_t)snprintf(b + o, cap - o, " serve --exact=");
 	put_quoted(b, &o, cmd);
 	o += (size_t)snprintf(b + o, cap - o, " %s ", mode);
 	put_quoted(b, &o, dir);
-	b[o++] = '"';
 	b[o] = '\0';
-	return b;
+	/* sshd-quoted and read back by the one emitter authorize uses */
+	memset(&l, 0, sizeof(l));
+	l.opts[l.nopts++].id = AKO_RESTRICT;
+	l.opts[l.nopts].id = AKO_COMMAND;
+	l.opts[l.nopts++].value = b;
+	r = authkeys_emit(&l, &e);
+	free(b);
+	return r;
 }
 
 static void __attribute__((noreturn))
@@ -397,6 +400,10 @@ showcmd_main(int argc, char **argv)
 		    "made, and are not part of this command\n");
 	if (akdir != NULL) {
 		char *frag = showcmd_fragment(self, cmd, akdir);
+
+		if (frag == NULL)
+			errx(1, "cannot write an authorized_keys fragment "
+			    "for this command (too long, or a newline in it)");
 		printf("%s\n", frag);
 		free(frag);
 	}

@@ -28,7 +28,9 @@ int	 showcmd_protect_args(const char *cmd);
 /*
  * The authorized_keys fragment pinning cmd: restrict,command="RSGUARD
  * serve --exact='CMD' -ro|-wo 'DIR'", quoted for sh and for sshd's
- * option parser.  Returns a new string.
+ * option parser (authkeys_emit, checked by parsing it back).  Returns a
+ * new string, or NULL when no fragment can hold it (a newline, or over
+ * the authorized_keys bounds).
  */
 char	*showcmd_fragment(const char *rsguard, const char *cmd,
 	    const char *dir);

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "job.h"
+#include "paths.h"
 #include "util.h"
 
 #ifndef RSYNC_PATH
@@ -287,18 +288,19 @@ set_str(char **dst, const char *v)
 	return 1;
 }
 
+/*
+ * The key's index for name in section, checked (known, once, not
+ * empty); -1 with c->err.
+ */
 static int
-handler(void *user, const char *section, const char *name,
+lookup_key(struct ctx *c, const char *section, const char *name,
     const char *value)
 {
-	struct ctx *c = user;
-	struct job *j = c->j;
-	int k, n;
-	size_t i;
+	int k;
 
 	if (strcmp(section, "job") != 0) {
 		c->err = "keys belong in the [job] section";
-		return 0;
+		return -1;
 	}
 	for (k = 0; k < K_NKEYS; k++)
 		if (strcmp(name, keynames[k]) == 0)
@@ -309,19 +311,108 @@ handler(void *user, const char *section, const char *name,
 		    "\"%.*s\"%s", MAX_KEY_SHOWN, name, strlen(name) >
 		    MAX_KEY_SHOWN ? "..." : "");
 		c->err = unknown_err;
-		return 0;
+		return -1;
 	}
 	if (k < K_OPTIONS) {
 		if (c->seen & (1u << k)) {
 			c->err = "key given twice";
-			return 0;
+			return -1;
 		}
 		c->seen |= 1u << k;
 		if (value[0] == '\0') {
 			c->err = "empty value";
-			return 0;
+			return -1;
 		}
 	}
+	return k;
+}
+
+static int
+set_bwlimit(struct ctx *c, const char *value)
+{
+	struct job *j = c->j;
+	size_t i;
+
+	/* rsync's syntax: a number and an optional unit letter */
+	for (i = 0; isdigit((unsigned char)value[i]); i++)
+		;
+	if (i == 0 || i > 9 || (value[i] != '\0' &&
+	    (strchr("KMGkmg", value[i]) == NULL ||
+	    value[i + 1] != '\0'))) {
+		c->err = "bwlimit must be a number with an optional "
+		    "K, M or G (KiB/s by default)";
+		return 0;
+	}
+	return set_str(&j->bwlimit, value);
+}
+
+static int
+set_cipher(struct ctx *c, const char *value)
+{
+	struct job *j = c->j;
+	size_t i;
+
+	for (i = 0; value[i] != '\0'; i++)
+		if (!isalnum((unsigned char)value[i]) &&
+		    strchr("@.,-", value[i]) == NULL) {
+			c->err = "cipher must be an ssh cipher list";
+			return 0;
+		}
+	free(j->cipher);
+	return set_str(&j->cipher, value);
+}
+
+/* port or retries: a bounded decimal number */
+static int
+set_count(struct ctx *c, int k, const char *value)
+{
+	struct job *j = c->j;
+	size_t i;
+	int n;
+
+	n = 0;
+	for (i = 0; isdigit((unsigned char)value[i]) && i < 6; i++)
+		n = n * 10 + (value[i] - '0');
+	if (value[i] != '\0' || (k == K_PORT && (n < 1 ||
+	    n > 65535)) || (k == K_RETRIES && n > 20)) {
+		c->err = k == K_PORT ? "port must be 1-65535" :
+		    "retries must be 0-20";
+		return 0;
+	}
+	*(k == K_PORT ? &j->port : &j->retries) = n;
+	return 1;
+}
+
+/* the durations */
+static int
+set_duration(struct ctx *c, int k, const char *value)
+{
+	struct job *j = c->j;
+	int n;
+
+	if (job_duration(value, &n) == -1 || (n == 0 &&
+	    k != K_RETRY_DELAY)) {
+		c->err = "bad duration (e.g. 90, 90s, 15m, 1h, 2d; "
+		    "at most 7d)";
+		return 0;
+	}
+	*(k == K_TIMEOUT ? &j->timeout : k == K_IO_TIMEOUT ?
+	    &j->io_timeout : k == K_CONNECT_TIMEOUT ?
+	    &j->connect_timeout : k == K_ALIVE ? &j->alive_interval :
+	    k == K_RETRY_DELAY ? &j->retry_delay : &j->every) = n;
+	return 1;
+}
+
+static int
+handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct ctx *c = user;
+	struct job *j = c->j;
+	int k;
+
+	if ((k = lookup_key(c, section, name, value)) == -1)
+		return 0;
 	switch (k) {
 	case K_DIRECTION:
 		if (strcmp(value, "push") == 0)
@@ -347,26 +438,9 @@ handler(void *user, const char *section, const char *name,
 		return set_str(k == K_KEY ? &j->key : k == K_RSYNC ?
 		    &j->rsync : &j->known_hosts, value);
 	case K_BWLIMIT:
-		/* rsync's syntax: a number and an optional unit letter */
-		for (i = 0; isdigit((unsigned char)value[i]); i++)
-			;
-		if (i == 0 || i > 9 || (value[i] != '\0' &&
-		    (strchr("KMGkmg", value[i]) == NULL ||
-		    value[i + 1] != '\0'))) {
-			c->err = "bwlimit must be a number with an optional "
-			    "K, M or G (KiB/s by default)";
-			return 0;
-		}
-		return set_str(&j->bwlimit, value);
+		return set_bwlimit(c, value);
 	case K_CIPHER:
-		for (i = 0; value[i] != '\0'; i++)
-			if (!isalnum((unsigned char)value[i]) &&
-			    strchr("@.,-", value[i]) == NULL) {
-				c->err = "cipher must be an ssh cipher list";
-				return 0;
-			}
-		free(j->cipher);
-		return set_str(&j->cipher, value);
+		return set_cipher(c, value);
 	case K_ATOMIC:
 		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
 			c->err = "atomic must be yes or no";
@@ -376,34 +450,14 @@ handler(void *user, const char *section, const char *name,
 		return 1;
 	case K_PORT:
 	case K_RETRIES:
-		n = 0;
-		for (i = 0; isdigit((unsigned char)value[i]) && i < 6; i++)
-			n = n * 10 + (value[i] - '0');
-		if (value[i] != '\0' || (k == K_PORT && (n < 1 ||
-		    n > 65535)) || (k == K_RETRIES && n > 20)) {
-			c->err = k == K_PORT ? "port must be 1-65535" :
-			    "retries must be 0-20";
-			return 0;
-		}
-		*(k == K_PORT ? &j->port : &j->retries) = n;
-		return 1;
+		return set_count(c, k, value);
 	case K_TIMEOUT:
 	case K_IO_TIMEOUT:
 	case K_CONNECT_TIMEOUT:
 	case K_ALIVE:
 	case K_RETRY_DELAY:
 	case K_EVERY:
-		if (job_duration(value, &n) == -1 || (n == 0 &&
-		    k != K_RETRY_DELAY)) {
-			c->err = "bad duration (e.g. 90, 90s, 15m, 1h, 2d; "
-			    "at most 7d)";
-			return 0;
-		}
-		*(k == K_TIMEOUT ? &j->timeout : k == K_IO_TIMEOUT ?
-		    &j->io_timeout : k == K_CONNECT_TIMEOUT ?
-		    &j->connect_timeout : k == K_ALIVE ? &j->alive_interval :
-		    k == K_RETRY_DELAY ? &j->retry_delay : &j->every) = n;
-		return 1;
+		return set_duration(c, k, value);
 	case K_OPTIONS:
 		if (add_options(&j->options, value, &c->err) == -1)
 			return 0;
@@ -628,31 +682,6 @@ job_free(struct job *j)
 	memset(j, 0, sizeof(*j));
 }
 
-static char *
-home_sub(const char *env, const char *fallback, const char *rest)
-{
-	const char *v = getenv(env), *home = getenv("HOME");
-
-	if (v != NULL && v[0] == '/')
-		return xasprintf("%s/%s", v, rest);
-	return xasprintf("%s/%s/%s", home && home[0] == '/' ? home : "/",
-	    fallback, rest);
-}
-
-char *
-job_default_dir(void)
-{
-	return home_sub("XDG_CONFIG_HOME", ".config", "rsguard/jobs");
-}
-
-char *
-job_state_dir(void)
-{
-	if (geteuid() == 0)
-		return xstrdup("/var/lib/rsguard");
-	return home_sub("XDG_STATE_HOME", ".local/state", "rsguard");
-}
-
 char *
 job_find(const char *job, const char *jobs_dir, char **name,
     const char **errstr)
@@ -684,8 +713,8 @@ job_find(const char *job, const char *jobs_dir, char **name,
 	if (jobs_dir != NULL)
 		dirs[0] = xstrdup(jobs_dir);
 	else {
-		dirs[0] = job_default_dir();
-		dirs[1] = xstrdup("/etc/rsguard/jobs");
+		dirs[0] = paths_jobs_dir();
+		dirs[1] = xstrdup(PATHS_ETC_JOBS);
 	}
 	for (i = 0; i < 2 && dirs[i] != NULL; i++) {
 		p = xasprintf("%s/%s.conf", dirs[i], job);

@@ -76,9 +76,5 @@ int	 job_duration(const char *, int *secs);
  */
 char	*job_find(const char *job, const char *jobs_dir, char **name,
 	    const char **errstr);
-/* The default jobs directory for this user (allocated). */
-char	*job_default_dir(void);
-/* The default state directory for this user (allocated). */
-char	*job_state_dir(void);
 
 #endif

@@ -45,12 +45,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "commands.h"
 #include "job.h"
 #include "keyfile.h"
 #include "log.h"
 #include "mirror.h"
 #include "mstate.h"
+#include "paths.h"
 #include "shword.h"
 #include "spawn.h"
 #include "util.h"
@@ -288,25 +290,16 @@ now_mono(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* mkdir -p with mode for the last component; 0 or -1. */
+/* mkdir -p path, made components 0700; 0 or -1 with errno. */
 static int
-mkdirs(const char *path, mode_t mode)
+mkdir_p(const char *path)
 {
-	char *p = xstrdup(path), *s;
-	int rc = 0;
+	int fd;
 
-	for (s = p + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) == -1 && errno != EEXIST)
-			rc = -1;
-		*s = '/';
-	}
-	if (mkdir(p, mode) == -1 && errno != EEXIST)
-		rc = -1;
-	free(p);
-	return rc;
+	if ((fd = paths_mkdirs(path, 0700, 0, NULL)) == -1)
+		return -1;
+	close(fd);
+	return 0;
 }
 
 /* The last non-empty lines of rsync's stderr worth showing (tail). */
@@ -419,8 +412,8 @@ write_new(const char *jobs_dir, const char *name)
 	if (!job_valid_name(name))
 		errx(MIRROR_EXIT_CONFIG, "--new: job names are letters, digits, '.', '_' "
 		    "and '-'");
-	dir = jobs_dir ? xstrdup(jobs_dir) : job_default_dir();
-	if (mkdirs(dir, 0700) == -1)
+	dir = jobs_dir ? xstrdup(jobs_dir) : paths_jobs_dir();
+	if (mkdir_p(dir) == -1)
 		errx(MIRROR_EXIT_CONFIG, "cannot create %s: %s", dir, strerror(errno));
 	path = xasprintf("%s/%s.conf", dir, name);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
@@ -453,6 +446,7 @@ finish(struct run *r, const char *result, int code, const char *msg)
 {
 	struct mstate old;
 	char *json, *prom, *fname, esc[600];
+	const char *e;
 
 	r->st.end = (long long)now_real();
 	snprintf(r->st.result, sizeof(r->st.result), "%s", result);
@@ -464,7 +458,8 @@ finish(struct run *r, const char *result, int code, const char *msg)
 		r->st.last_success = old.last_success;
 	json = mstate_json(r->j.name, &r->st);
 	fname = xasprintf("%s.json", r->j.name);
-	if (mstate_write(r->state_dir, fname, json, 0644) == -1)
+	if (afile_write(r->state_dir, fname, json, strlen(json), 0644,
+	    &e) == -1)
 		warnx("cannot write %s/%s: %s", r->state_dir, fname,
 		    strerror(errno));
 	free(fname);
@@ -472,7 +467,8 @@ finish(struct run *r, const char *result, int code, const char *msg)
 	if (r->metrics_dir != NULL) {
 		prom = mstate_prom(r->j.name, &r->st);
 		fname = xasprintf("rsguard_%s.prom", r->j.name);
-		if (mstate_write(r->metrics_dir, fname, prom, 0644) == -1)
+		if (afile_write(r->metrics_dir, fname, prom, strlen(prom),
+		    0644, &e) == -1)
 			warnx("cannot write %s/%s: %s", r->metrics_dir,
 			    fname, strerror(errno));
 		free(fname);
@@ -655,6 +651,82 @@ attempts(struct run *r, struct strvec *av)
 	return code;
 }
 
+/* --dry-run: the rsync command as one line for sh. */
+static void
+print_dry(const struct strvec *av)
+{
+	size_t i;
+	char *q;
+
+	/* one line for sh: every word quoted as needed (-e's too) */
+	for (i = 0; i < av->n; i++) {
+		q = shword_quote(av->v[i]);
+		printf("%s%s", i ? " " : "", q);
+		free(q);
+	}
+	printf("\n");
+}
+
+/*
+ * What a run needs before the lock: the pin, the state directory (made;
+ * *state set when it is the default, allocated) and the metrics
+ * directory; exits with MIRROR_EXIT_CONFIG when one is missing.
+ */
+static void
+check_dirs(struct run *r, const char *path, char **state)
+{
+	struct stat sb;
+
+	/* MUST 3: no pin, no run */
+	if (stat(r->j.known_hosts, &sb) == -1 || sb.st_size == 0)
+		errx(MIRROR_EXIT_CONFIG, "job %s: no pinned host key in %s; run \"rsguard "
+		    "trust %s\" first", r->j.name, r->j.known_hosts, path);
+	if (r->state_dir == NULL)
+		r->state_dir = *state = paths_state_dir();
+	if (mkdir_p(r->state_dir) == -1)
+		errx(MIRROR_EXIT_CONFIG, "cannot create state directory %s: %s", r->state_dir,
+		    strerror(errno));
+	if (r->metrics_dir != NULL && stat(r->metrics_dir, &sb) == -1)
+		errx(MIRROR_EXIT_CONFIG, "metrics directory %s: %s", r->metrics_dir,
+		    strerror(errno));
+	/* a FIFO or a link where the status file goes: refused at once */
+	if (mstate_load(r->state_dir, r->j.name, &r->st) == -1 &&
+	    (errno == EINVAL || errno == ELOOP))
+		errx(MIRROR_EXIT_CONFIG, "%s/%s.json: not a regular file; "
+		    "remove it", r->state_dir, r->j.name);
+}
+
+/*
+ * The job's lock, taken without waiting: its descriptor, or -1 when
+ * another run holds it (said on stderr and in syslog).
+ */
+static int
+take_lock(const char *state_dir, const char *name)
+{
+	struct stat sb;
+	char *lockp;
+	int lockfd;
+
+	/* MUST 1: no O_CLOEXEC: rsync and ssh keep holding the lock */
+	lockp = xasprintf("%s/%s.lock", state_dir, name);
+	if ((lockfd = open(lockp, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY, 0600)) == -1)
+		errx(MIRROR_EXIT_CONFIG, "cannot open lock %s: %s", lockp, strerror(errno));
+	if (fstat(lockfd, &sb) == -1 || !S_ISREG(sb.st_mode))
+		errx(MIRROR_EXIT_CONFIG, "%s: not a regular file; remove it",
+		    lockp);
+	if (flock(lockfd, LOCK_EX | LOCK_NB) == -1) {
+		syslog(LOG_WARNING, "job %s: already running; this run "
+		    "skipped", name);
+		fprintf(stderr, "rsguard: mirror %s: already running (lock %s "
+		    "held); skipped\n", name, lockp);
+		close(lockfd);
+		lockfd = -1;
+	}
+	free(lockp);
+	return lockfd;
+}
+
 int
 mirror_main(int argc, char **argv)
 {
@@ -670,12 +742,10 @@ mirror_main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *jobs_dir = NULL, *newname = NULL, *errstr;
-	char *path, *name, *state = NULL, *lockp, *q, kwhy[600];
+	char *path, *name, *state = NULL, kwhy[600];
 	struct strvec av = { NULL, 0, 0 };
 	struct run r;
-	struct stat sb;
 	int ch, dry = 0, line, lockfd, code;
-	size_t i;
 
 	memset(&r, 0, sizeof(r));
 	while ((ch = getopt_long(argc, argv, "hnq", lopts, NULL)) != -1) {
@@ -724,53 +794,16 @@ mirror_main(int argc, char **argv)
 	free(name);
 	mirror_rsync_argv(&r.j, isatty(1) && !r.quiet, &av);
 	if (dry) {
-		/* one line for sh: every word quoted as needed (-e's too) */
-		for (i = 0; i < av.n; i++) {
-			q = shword_quote(av.v[i]);
-			printf("%s%s", i ? " " : "", q);
-			free(q);
-		}
-		printf("\n");
+		print_dry(&av);
 		goto out;
 	}
-	/* MUST 3: no pin, no run */
-	if (stat(r.j.known_hosts, &sb) == -1 || sb.st_size == 0)
-		errx(MIRROR_EXIT_CONFIG, "job %s: no pinned host key in %s; run \"rsguard "
-		    "trust %s\" first", r.j.name, r.j.known_hosts, path);
-	if (r.state_dir == NULL)
-		r.state_dir = state = job_state_dir();
-	if (mkdirs(r.state_dir, 0700) == -1)
-		errx(MIRROR_EXIT_CONFIG, "cannot create state directory %s: %s", r.state_dir,
-		    strerror(errno));
-	if (r.metrics_dir != NULL && stat(r.metrics_dir, &sb) == -1)
-		errx(MIRROR_EXIT_CONFIG, "metrics directory %s: %s", r.metrics_dir,
-		    strerror(errno));
-	/* a FIFO or a link where the status file goes: refused at once */
-	if (mstate_load(r.state_dir, r.j.name, &r.st) == -1 &&
-	    (errno == EINVAL || errno == ELOOP))
-		errx(MIRROR_EXIT_CONFIG, "%s/%s.json: not a regular file; "
-		    "remove it", r.state_dir, r.j.name);
+	check_dirs(&r, path, &state);
 	memset(&r.st, 0, sizeof(r.st));
 	openlog("rsguard", LOG_PID, LOG_USER);
-	/* MUST 1: no O_CLOEXEC: rsync and ssh keep holding the lock */
-	lockp = xasprintf("%s/%s.lock", r.state_dir, r.j.name);
-	if ((lockfd = open(lockp, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
-	    O_NOCTTY, 0600)) == -1)
-		errx(MIRROR_EXIT_CONFIG, "cannot open lock %s: %s", lockp, strerror(errno));
-	if (fstat(lockfd, &sb) == -1 || !S_ISREG(sb.st_mode))
-		errx(MIRROR_EXIT_CONFIG, "%s: not a regular file; remove it",
-		    lockp);
-	if (flock(lockfd, LOCK_EX | LOCK_NB) == -1) {
-		syslog(LOG_WARNING, "job %s: already running; this run "
-		    "skipped", r.j.name);
-		fprintf(stderr, "rsguard: mirror %s: already running (lock %s "
-		    "held); skipped\n", r.j.name, lockp);
-		close(lockfd);
-		free(lockp);
+	if ((lockfd = take_lock(r.state_dir, r.j.name)) == -1) {
 		code = MIRROR_EXIT_LOCKED;
 		goto closeout;
 	}
-	free(lockp);
 	r.tty = isatty(1);
 	r.st.start = (long long)now_real();
 	r.st.rsync_exit = -1;

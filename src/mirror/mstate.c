@@ -1,8 +1,9 @@
 /*
  * mstate.c - the status a mirror run leaves for monitoring: one JSON file
  * per job and, optionally, a node_exporter textfile.  Both are replaced
- * atomically (temp file, fsync, rename, fsync of the directory) so a
- * reader never sees half and a power loss keeps the last one.
+ * atomically by mirror.c with afile_write (temp file, fsync, rename,
+ * fsync of the directory) so a reader never sees half and a power loss
+ * keeps the last one.
  *
  * MUST 1: a status file is read only when it is a regular file; a FIFO,
  *         device, directory or symlink in its place is refused at once,
@@ -18,7 +19,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "afile.h"
 #include "mstate.h"
 #include "util.h"
 
@@ -187,58 +187,6 @@ mstate_stats(const char *out, struct mstate *st)
 	st->files = statnum(out, "Number of regular files transferred:");
 	st->bytes = statnum(out, "Total bytes sent:") +
 	    statnum(out, "Total bytes received:");
-}
-
-int
-mstate_write(const char *dir, const char *name, const char *data, int mode)
-{
-	char *tmp, *dst;
-	size_t len = strlen(data), off = 0;
-	ssize_t n;
-	int fd, save;
-
-	tmp = xasprintf("%s/.%s.%ld.tmp", dir, name, (long)getpid());
-	dst = xasprintf("%s/%s", dir, name);
-	(void)unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    mode);
-	if (fd == -1)
-		goto fail;
-	while (off < len) {
-		if ((n = write(fd, data + off, len - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += (size_t)n;
-	}
-	if (fchmod(fd, (mode_t)mode) == -1 || fsync(fd) == -1 ||
-	    close(fd) == -1) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	/* the rename is durable too: the directory is fsynced */
-	if (afile_rename(tmp, dst) == -1) {
-		save = errno;
-		(void)unlink(tmp);	/* ENOENT once renamed */
-		free(tmp);
-		free(dst);
-		errno = save;
-		return -1;
-	}
-	free(tmp);
-	free(dst);
-	return 0;
- fail:
-	save = errno;
-	if (fd != -1)
-		close(fd);
-	(void)unlink(tmp);
-	free(tmp);
-	free(dst);
-	errno = save;
-	return -1;
 }
 
 int

@@ -30,10 +30,6 @@ char	*mstate_prom(const char *job, const struct mstate *st);
 /* Read rsync --stats output into st->bytes, st->files.  Pure. */
 void	 mstate_stats(const char *out, struct mstate *st);
 
-/* Write data to dir/name atomically: O_EXCL temp file, fsync, rename,
- * fsync of dir.  Returns 0 or -1 with errno. */
-int	 mstate_write(const char *dir, const char *name, const char *data,
-	    int mode);
 /* Read dir/JOB.json into st.  0, or -1 with errno: ENOENT missing, ELOOP
  * a symlink, EINVAL not a regular file (a FIFO is not waited on), EBADMSG
  * unparsable, else open's or read's. */

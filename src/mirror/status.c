@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "job.h"
 #include "mstate.h"
+#include "paths.h"
 #include "util.h"
 
 #define DEFAULT_MAX_AGE	(2 * 86400)
@@ -169,7 +170,7 @@ status_main(int argc, char **argv)
 		}
 	}
 	if (state == NULL)
-		state = job_state_dir();
+		state = paths_state_dir();
 	if (optind < argc) {
 		for (; optind < argc; optind++) {
 			if ((p = job_find(argv[optind], jobs_dir, &name,
@@ -179,8 +180,8 @@ status_main(int argc, char **argv)
 			strvec_push(&files, p);
 		}
 	} else {
-		dirs[0] = jobs_dir ? xstrdup(jobs_dir) : job_default_dir();
-		dirs[1] = jobs_dir ? NULL : xstrdup("/etc/rsguard/jobs");
+		dirs[0] = jobs_dir ? xstrdup(jobs_dir) : paths_jobs_dir();
+		dirs[1] = jobs_dir ? NULL : xstrdup(PATHS_ETC_JOBS);
 		for (d = 0; d < 2 && dirs[d] != NULL; d++) {
 			if ((dp = opendir(dirs[d])) == NULL)
 				continue;

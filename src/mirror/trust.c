@@ -110,6 +110,103 @@ auth_note(const struct spawn_result *sr)
 	}
 }
 
+/* MUST 2: a pin in place is compared, never replaced; exits on a mismatch. */
+static void
+check_pinned(const struct job *j)
+{
+	struct spawn_result sr;
+
+	/* MUST 2 */
+	if (probe(j, "yes", j->known_hosts, &sr) == -1)
+		err(1, "ssh");
+	if (sr.err && (strstr(sr.err, "IDENTIFICATION HAS CHANGED") ||
+	    strstr(sr.err, "Host key verification failed"))) {
+		fprintf(stderr, "rsguard: trust %s: HOST KEY MISMATCH: "
+		    "%s presents a key that differs from the one "
+		    "pinned in %s.\nThis may be an attack.  Check "
+		    "with the server's administrator; to re-pin, "
+		    "remove the file and run rsguard trust again.\n",
+		    j->name, j->host, j->known_hosts);
+		exit(1);
+	}
+	if (sr.err == NULL || strstr(sr.err, "is known and matches") ==
+	    NULL) {
+		char *w = ssh_words(sr.err);
+		fprintf(stderr, "rsguard: trust %s: could not compare "
+		    "the host key of %s with the one pinned in %s: "
+		    "%s", j->name, j->host, j->known_hosts, w[0] ? w :
+		    "ssh gave no sign that it compared them "
+		    "(LogLevel below DEBUG1 in the job?)\n");
+		exit(1);
+	}
+	printf("host key of %s already pinned in %s and it matches\n",
+	    j->host, j->known_hosts);
+	auth_note(&sr);
+	spawn_free(&sr);
+}
+
+/* MUST 1: the host key ssh is shown, into a fresh file, pinned once agreed. */
+static void
+pin_new(const struct job *j, int yes)
+{
+	const char *kg[] = { "ssh-keygen", "-l", "-f", NULL, NULL };
+	struct spawn_result sr, fp;
+	char *tmp, answer[16];
+	struct stat sb;
+	int fd;
+
+	/* MUST 1: a fresh file, so nothing else in it is trusted */
+	tmp = xasprintf("%s.new.%ld", j->known_hosts, (long)getpid());
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) == -1)
+		err(1, "%s", tmp);
+	close(fd);
+	if (probe(j, "accept-new", tmp, &sr) == -1)
+		err(1, "ssh");
+	if (stat(tmp, &sb) == -1 || sb.st_size == 0) {
+		unlink(tmp);
+		errx(1, "trust %s: could not get a host key from %s: %s",
+		    j->name, j->host, sr.err ? ssh_words(sr.err) : "no output");
+	}
+	kg[3] = tmp;
+	if (spawn_run(kg, NULL, NULL, 10, SPAWN_OUT | SPAWN_ERR, &fp) == -1 ||
+	    fp.status != 0 || fp.out == NULL) {
+		unlink(tmp);
+		errx(1, "ssh-keygen -l failed");
+	}
+	printf("%s presents this host key:\n  %s", j->host, fp.out);
+	if (!yes) {
+		if (!isatty(0)) {
+			unlink(tmp);
+			errx(1, "not a terminal: check the fingerprint with "
+			    "the server's administrator, then run again with "
+			    "--yes");
+		}
+		printf("Pin it for job %s in %s? [y/N] ", j->name,
+		    j->known_hosts);
+		fflush(stdout);
+		if (fgets(answer, sizeof(answer), stdin) == NULL ||
+		    (answer[0] != 'y' && answer[0] != 'Y')) {
+			unlink(tmp);
+			errx(1, "not pinned");
+		}
+	}
+	/* ssh wrote tmp: its data, then the rename, on disk */
+	if (afile_fsync(tmp) == -1) {
+		unlink(tmp);
+		err(1, "fsync %s", tmp);
+	}
+	if (afile_rename(tmp, j->known_hosts) == -1) {
+		unlink(tmp);
+		err(1, "rename to %s", j->known_hosts);
+	}
+	printf("pinned in %s\n", j->known_hosts);
+	auth_note(&sr);
+	spawn_free(&sr);
+	spawn_free(&fp);
+	free(tmp);
+}
+
 int
 trust_main(int argc, char **argv)
 {
@@ -120,12 +217,10 @@ trust_main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *jobs_dir = NULL, *errstr;
-	const char *kg[] = { "ssh-keygen", "-l", "-f", NULL, NULL };
-	char *path, *name, *tmp, answer[16];
-	struct spawn_result sr, fp;
+	char *path, *name;
 	struct job j;
 	struct stat sb;
-	int ch, yes = 0, line, fd;
+	int ch, yes = 0, line;
 
 	while ((ch = getopt_long(argc, argv, "hy", lopts, NULL)) != -1) {
 		switch (ch) {
@@ -151,87 +246,10 @@ trust_main(int argc, char **argv)
 			errx(1, "%s:%d: %s", path, line, errstr);
 		errx(1, "%s: %s", path, errstr);
 	}
-	if (stat(j.known_hosts, &sb) == 0 && sb.st_size > 0) {
-		/* MUST 2 */
-		if (probe(&j, "yes", j.known_hosts, &sr) == -1)
-			err(1, "ssh");
-		if (sr.err && (strstr(sr.err, "IDENTIFICATION HAS CHANGED") ||
-		    strstr(sr.err, "Host key verification failed"))) {
-			fprintf(stderr, "rsguard: trust %s: HOST KEY MISMATCH: "
-			    "%s presents a key that differs from the one "
-			    "pinned in %s.\nThis may be an attack.  Check "
-			    "with the server's administrator; to re-pin, "
-			    "remove the file and run rsguard trust again.\n",
-			    j.name, j.host, j.known_hosts);
-			exit(1);
-		}
-		if (sr.err == NULL || strstr(sr.err, "is known and matches") ==
-		    NULL) {
-			char *w = ssh_words(sr.err);
-			fprintf(stderr, "rsguard: trust %s: could not compare "
-			    "the host key of %s with the one pinned in %s: "
-			    "%s", j.name, j.host, j.known_hosts, w[0] ? w :
-			    "ssh gave no sign that it compared them "
-			    "(LogLevel below DEBUG1 in the job?)\n");
-			exit(1);
-		}
-		printf("host key of %s already pinned in %s and it matches\n",
-		    j.host, j.known_hosts);
-		auth_note(&sr);
-		spawn_free(&sr);
-		goto out;
-	}
-	/* MUST 1: a fresh file, so nothing else in it is trusted */
-	tmp = xasprintf("%s.new.%ld", j.known_hosts, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644)) == -1)
-		err(1, "%s", tmp);
-	close(fd);
-	if (probe(&j, "accept-new", tmp, &sr) == -1)
-		err(1, "ssh");
-	if (stat(tmp, &sb) == -1 || sb.st_size == 0) {
-		unlink(tmp);
-		errx(1, "trust %s: could not get a host key from %s: %s",
-		    j.name, j.host, sr.err ? ssh_words(sr.err) : "no output");
-	}
-	kg[3] = tmp;
-	if (spawn_run(kg, NULL, NULL, 10, SPAWN_OUT | SPAWN_ERR, &fp) == -1 ||
-	    fp.status != 0 || fp.out == NULL) {
-		unlink(tmp);
-		errx(1, "ssh-keygen -l failed");
-	}
-	printf("%s presents this host key:\n  %s", j.host, fp.out);
-	if (!yes) {
-		if (!isatty(0)) {
-			unlink(tmp);
-			errx(1, "not a terminal: check the fingerprint with "
-			    "the server's administrator, then run again with "
-			    "--yes");
-		}
-		printf("Pin it for job %s in %s? [y/N] ", j.name,
-		    j.known_hosts);
-		fflush(stdout);
-		if (fgets(answer, sizeof(answer), stdin) == NULL ||
-		    (answer[0] != 'y' && answer[0] != 'Y')) {
-			unlink(tmp);
-			errx(1, "not pinned");
-		}
-	}
-	/* ssh wrote tmp: its data, then the rename, on disk */
-	if (afile_fsync(tmp) == -1) {
-		unlink(tmp);
-		err(1, "fsync %s", tmp);
-	}
-	if (afile_rename(tmp, j.known_hosts) == -1) {
-		unlink(tmp);
-		err(1, "rename to %s", j.known_hosts);
-	}
-	printf("pinned in %s\n", j.known_hosts);
-	auth_note(&sr);
-	spawn_free(&sr);
-	spawn_free(&fp);
-	free(tmp);
- out:
+	if (stat(j.known_hosts, &sb) == 0 && sb.st_size > 0)
+		check_pinned(&j);
+	else
+		pin_new(&j, yes);
 	free(name);
 	free(path);
 	job_free(&j);

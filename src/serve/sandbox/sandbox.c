@@ -414,21 +414,20 @@ set_none(struct sandbox *sb, const char *why)
 	sb->abi = 0;
 }
 
-int
-sandbox_prepare(struct sandbox *sb, int rootfd, const char *dir,
-    const char *rsync, int what, const char **errstr)
-{
-	static char msg[160];
-	char interp[PATH_MAX];
-	struct ll_ruleset_attr attr;
-	uint64_t dirright;
-	size_t i;
-	int e, kind, r;
+/* sandbox_prepare's refusals that name a value; one at a time. */
+static char prep_msg[160];
 
-	if (sb->mode == SANDBOX_OFF) {
-		set_none(sb, "off (operator)");
-		return 0;
-	}
+/*
+ * Stage 1: the system call filter, and the rsync program opened (held in
+ * sb->progfd) and its loader found.  -1 refused, 0 done (no Landlock
+ * domain for a #! script), 1 go on.
+ */
+static int
+prep_program(struct sandbox *sb, const char *rsync, char *interp,
+    size_t interpsz, const char **errstr)
+{
+	int kind;
+
 	sb->nocore = 1;
 	/* 0 where the kernel filters system calls. */
 	sb->seccomp = sysfilter_build() == 0 &&
@@ -446,7 +445,7 @@ sandbox_prepare(struct sandbox *sb, int rootfd, const char *dir,
 	 */
 	/* Held until the end (sandbox_free on the error paths). */
 	if ((sb->progfd = open(rsync, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1 ||
-	    (kind = sandbox_loader_of(sb->progfd, interp, sizeof(interp))) == -1) {
+	    (kind = sandbox_loader_of(sb->progfd, interp, interpsz)) == -1) {
 		*errstr = "cannot read the rsync program to find its loader "
 		    "(an ELF binary is needed)";
 		return -1;
@@ -463,6 +462,16 @@ sandbox_prepare(struct sandbox *sb, int rootfd, const char *dir,
 		    "binary)");
 		return 0;
 	}
+	return 1;
+}
+
+/*
+ * Stage 2: the Landlock ABI to use, from the kernel's and the operator's
+ * cap, against the mode.  -1 refused, 0 done (no domain), 1 go on.
+ */
+static int
+prep_abi(struct sandbox *sb, int what, const char **errstr)
+{
 	sb->kernel_abi = kernel_abi();
 	sb->abi = sb->kernel_abi;
 	if (sb->abi_cap >= 0 && sb->abi > sb->abi_cap)
@@ -472,20 +481,21 @@ sandbox_prepare(struct sandbox *sb, int rootfd, const char *dir,
 		    "none (the kernel has no Landlock)" :
 		    "none (--landlock-abi=0)");
 		if (sb->mode == SANDBOX_REQUIRE) {
-			snprintf(msg, sizeof(msg), "sandbox required, but "
-			    "%s", sb->kernel_abi == 0 ? "this kernel has no "
-			    "Landlock (or it is disabled)" :
+			snprintf(prep_msg, sizeof(prep_msg), "sandbox "
+			    "required, but %s", sb->kernel_abi == 0 ?
+			    "this kernel has no Landlock (or it is disabled)" :
 			    "--landlock-abi=0 allows none");
-			*errstr = msg;
+			*errstr = prep_msg;
 			return -1;
 		}
 		return 0;
 	}
 	if (sb->mode == SANDBOX_REQUIRE && sb->abi < SANDBOX_FULL_ABI) {
-		snprintf(msg, sizeof(msg), "sandbox required, but Landlock "
-		    "ABI %d lacks part of the ruleset (ABI %d needed: "
-		    "network and scope rules)", sb->abi, SANDBOX_FULL_ABI);
-		*errstr = msg;
+		snprintf(prep_msg, sizeof(prep_msg), "sandbox required, but "
+		    "Landlock ABI %d lacks part of the ruleset (ABI %d "
+		    "needed: network and scope rules)", sb->abi,
+		    SANDBOX_FULL_ABI);
+		*errstr = prep_msg;
 		return -1;
 	}
 	/*
@@ -500,6 +510,15 @@ sandbox_prepare(struct sandbox *sb, int rootfd, const char *dir,
 		    "rsync rename across directories)");
 		return 0;
 	}
+	return 1;
+}
+
+/* Stage 3: the ruleset, handling what the ABI can; 0 or -1. */
+static int
+prep_ruleset(struct sandbox *sb, const char **errstr)
+{
+	struct ll_ruleset_attr attr;
+
 	sb->fs = fs_by_abi[sb->abi < NABI ? sb->abi : NABI - 1];
 	sb->net = sb->abi >= 4 ? NET_BIND_TCP | NET_CONNECT_TCP : 0;
 	sb->scoped = sb->abi >= 6 ? SCOPE_ABSTRACT_UNIX | SCOPE_SIGNAL : 0;
@@ -515,6 +534,17 @@ sandbox_prepare(struct sandbox *sb, int rootfd, const char *dir,
 		*errstr = "cannot create the Landlock ruleset";
 		return -1;
 	}
+	return 0;
+}
+
+/* Stage 4: the rules: DIR, the program, the system paths; 0 or -1. */
+static int
+prep_rules(struct sandbox *sb, int rootfd, const char *dir,
+    const char *rsync, const char *interp, int what, const char **errstr)
+{
+	uint64_t dirright;
+	size_t i;
+	int e, r;
 
 	if (what & SANDBOX_RECEIVER)
 		dirright = FS_RECEIVE;
@@ -538,9 +568,9 @@ sandbox_prepare(struct sandbox *sb, int rootfd, const char *dir,
 			continue;
 		if (add_path(sb, sp->path, sp->access, sp->why, 0) == -1) {
 			e = errno;
-			snprintf(msg, sizeof(msg), "cannot add %s to the "
-			    "sandbox: %s", sp->path, strerror(e));
-			*errstr = msg;
+			snprintf(prep_msg, sizeof(prep_msg), "cannot add %s to "
+			    "the sandbox: %s", sp->path, strerror(e));
+			*errstr = prep_msg;
 			return -1;
 		}
 	}
@@ -548,12 +578,34 @@ sandbox_prepare(struct sandbox *sb, int rootfd, const char *dir,
 		if (add_path(sb, sb->extra[i], FS_READ, "--sandbox-read",
 		    1) == -1) {
 			e = errno;
-			snprintf(msg, sizeof(msg), "--sandbox-read=%.64s: %s",
-			    sb->extra[i], strerror(e));
-			*errstr = msg;
+			snprintf(prep_msg, sizeof(prep_msg),
+			    "--sandbox-read=%.64s: %s", sb->extra[i],
+			    strerror(e));
+			*errstr = prep_msg;
 			return -1;
 		}
 	return 0;
+}
+
+int
+sandbox_prepare(struct sandbox *sb, int rootfd, const char *dir,
+    const char *rsync, int what, const char **errstr)
+{
+	char interp[PATH_MAX];
+	int r;
+
+	if (sb->mode == SANDBOX_OFF) {
+		set_none(sb, "off (operator)");
+		return 0;
+	}
+	if ((r = prep_program(sb, rsync, interp, sizeof(interp),
+	    errstr)) != 1)
+		return r;
+	if ((r = prep_abi(sb, what, errstr)) != 1)
+		return r;
+	if (prep_ruleset(sb, errstr) == -1)
+		return -1;
+	return prep_rules(sb, rootfd, dir, rsync, interp, what, errstr);
 }
 
 int
