@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include "opttab.h"
 #include "util.h"
 
 #define MAX_SYMLINKS	40	/* as the kernel's path walk */
@@ -40,19 +41,6 @@ struct confine {
 	struct cglob_cache *glob;	/* listings read (cglob.c) */
 	unsigned long	 glob_entries;	/* work so far, against MAX_GLOB_* */
 	unsigned long	 glob_steps;
-};
-
-/* What rsync will do with a path; decides how it is pinned. */
-enum role {
-	ROLE_SENDER_ARG,	/* a source the server sends */
-	ROLE_SENDER_ARG_REL,	/* a source under --relative */
-	ROLE_RECV_ARG,		/* the destination the server writes */
-	ROLE_READ_FILE,		/* --files-from */
-	ROLE_WRITE_FILE,	/* --log-file */
-	ROLE_MUST_EXIST_DIR,	/* --temp-dir */
-	ROLE_CREATE_DIR,	/* --backup-dir */
-	ROLE_CREATE_PRIVATE_DIR, /* --partial-dir (0700) */
-	ROLE_BASIS_DIR,		/* --link-dest, --compare-dest, --copy-dest */
 };
 
 /* Open DIR (already a real path) as the confinement root. */

@@ -378,22 +378,6 @@ confine_one(const struct serve_opts *o, struct confine *c, enum role role,
 	return slot ? NULL : out;
 }
 
-static enum role
-opt_role(const char *opt)
-{
-	if (strcmp(opt, "--files-from") == 0)
-		return ROLE_READ_FILE;
-	if (strcmp(opt, "--log-file") == 0)
-		return ROLE_WRITE_FILE;
-	if (strcmp(opt, "--temp-dir") == 0)
-		return ROLE_MUST_EXIST_DIR;
-	if (strcmp(opt, "--backup-dir") == 0)
-		return ROLE_CREATE_DIR;
-	if (strcmp(opt, "--partial-dir") == 0)
-		return ROLE_CREATE_PRIVATE_DIR;
-	return ROLE_BASIS_DIR;	/* link-dest, compare-dest, copy-dest */
-}
-
 /* Final form of an unchecked or post-pin argument (rrsync's tail). */
 static char *
 arg_tail(const struct policy *p, char *a, int flags)
@@ -546,11 +530,8 @@ serve_main(int argc, char **argv)
 		refuse("%s", em);
 	c.am_sender = req.am_sender;
 	c.dry_run = o.dry_run;
+	c.mkpath = (req.needs & REQ_MKPATH) != 0;
 	prepare_sandbox(&o, &c, &req);
-	for (i = 0; i < req.nitems; i++)
-		if (req.items[i].opt == NULL &&
-		    strcmp(req.items[i].text, "--mkpath") == 0)
-			c.mkpath = 1;
 
 	/* 4. + 5. decision and confinement, in the client's order */
 	vals = xcalloc(req.nitems + 1, sizeof(*vals));
@@ -559,7 +540,7 @@ serve_main(int argc, char **argv)
 		if (it->opt == NULL)
 			continue;
 		if (it->is_path)
-			confine_one(&o, &c, opt_role(it->opt), it->orig,
+			confine_one(&o, &c, it->role, it->orig,
 			    it->value, &vals[i]);
 		else
 			vals[i] = xstrdup(it->value);
