@@ -75,24 +75,6 @@ cf_open_component(int dirfd, const char *name)
 	return openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 }
 
-int
-confine_init(struct confine *c, const char *dir, const char **errstr)
-{
-	struct stat st;
-
-	memset(c, 0, sizeof(*c));
-	c->placeholder = -1;
-	c->dir = dir;
-	c->dirlen = strlen(dir);
-	c->rootfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (c->rootfd == -1 || fstat(c->rootfd, &st) == -1 ||
-	    !S_ISDIR(st.st_mode)) {
-		*errstr = "Restricted directory does not exist!";
-		return -1;
-	}
-	return 0;
-}
-
 /* Is the object behind fd still at DIR or beneath it? */
 int
 cf_under_dir(struct confine *c, int fd)

@@ -35,8 +35,20 @@ int	 cf_same_beneath(int afd, const char *tail, int follow,
 int	 cf_pin(struct confine *, int fd);
 /* The refusal for a failed lookup of orig with errno err (malloc'd). */
 char	*cf_openerr(const char *orig, int err);
-/* Queue a directory for confine_commit; takes ownership of fd, rest. */
+/* A directory confine_commit creates, for decision `idx'. */
+struct defer {
+	int	 role;
+	int	 basefd;	/* pinned deepest existing dir */
+	char	*rest;		/* components still to create */
+	char	*orig;
+	char	*suffix;
+	int	 idx;		/* the decision it settles (c->spell) */
+};
+/*
+ * Queue a directory for confine_commit, for the decision confine_path
+ * records next; takes ownership of fd and rest.
+ */
 int	 cf_defer(struct confine *, enum role, int fd, char *rest,
-	    const char *orig, const char *suffix, char **out);
+	    const char *orig, const char *suffix);
 
 #endif
