@@ -284,9 +284,8 @@ sender_arg_rel(struct confine *c, const char *orig, const char *rel,
 	t = tail != NULL ? tail : rel;
 	if ((r = cf_same_beneath(afd, t, follow, &want)) != 0) {
 		*errmsg = r == 1 ?
-		    cf_errf("post-pin path changed (race?): %s %s", orig, t) :
-		    cf_errf("post-pin stat failed (race?): %s %s", orig,
-		    strerror(errno));
+		    cf_errf(CF_MSG_CHANGED, orig, t) :
+		    cf_errf(CF_MSG_STAT, orig, strerror(errno));
 		close(afd);
 		free(full);
 		return -1;
@@ -420,8 +419,7 @@ path_role(struct confine *c, enum role role, const char *orig,
 	}
 	switch (role) {
 	case ROLE_MUST_EXIST_DIR:
-		*errmsg = cf_errf("receiver option path does not exist: %s%s",
-		    orig, NULL);
+		*errmsg = cf_errf(CF_MSG_OPT_MISSING, orig, NULL);
 		break;
 	case ROLE_READ_FILE:
 	case ROLE_WRITE_FILE:
@@ -446,7 +444,7 @@ path_role(struct confine *c, enum role role, const char *orig,
 	free(rest);
 	close(fd);
 	if (*errmsg == NULL)
-		*errmsg = cf_errf("bad receiver option path: %s%s", orig, NULL);
+		*errmsg = cf_errf(CF_MSG_OPT_BAD, orig, NULL);
 	return -1;
 }
 

@@ -56,14 +56,13 @@ create_dirs(struct confine *c, struct defer *d, char **errmsg)
 		if (*comp == '\0' || strcmp(comp, ".") == 0 ||
 		    strcmp(comp, "..") == 0) {
 			close(fd);
-			*errmsg = cf_errf("bad receiver option path: %s%s",
-			    d->orig, NULL);
+			*errmsg = cf_errf(CF_MSG_OPT_BAD, d->orig, NULL);
 			return -1;
 		}
 		if (mkdirat(fd, comp, mode) == -1 && errno != EEXIST) {
 			close(fd);
-			*errmsg = cf_errf("unable to create receiver option dir: "
-			    "%s %s", d->orig, strerror(errno));
+			*errmsg = cf_errf(CF_MSG_OPT_MKDIR, d->orig,
+			    strerror(errno));
 			return -1;
 		}
 		/* Whatever is there now must be a real directory. */
@@ -73,8 +72,7 @@ create_dirs(struct confine *c, struct defer *d, char **errmsg)
 			if (nfd != -1)
 				close(nfd);
 			close(fd);
-			*errmsg = cf_errf("receiver option path is not a usable "
-			    "directory: %s%s", d->orig, NULL);
+			*errmsg = cf_errf(CF_MSG_OPT_NOTDIR, d->orig, NULL);
 			if (pfd != -1)
 				close(pfd);
 			return -1;
@@ -88,10 +86,8 @@ create_dirs(struct confine *c, struct defer *d, char **errmsg)
 	if (last != NULL) {
 		if (pfd != -1)
 			close(pfd);
-		if (cf_under_dir(c, fd) != 1) {
+		if (cf_still_under(c, fd, d->orig, errmsg) == -1) {
 			close(fd);
-			*errmsg = cf_errf("post-pin path escaped tree (race?): "
-			    "%s%s", d->orig, NULL);
 			return -1;
 		}
 		settle(c, d, xasprintf("/proc/self/fd/%d/%s%s", cf_pin(c, fd),
@@ -100,11 +96,9 @@ create_dirs(struct confine *c, struct defer *d, char **errmsg)
 	}
 	if (d->role == ROLE_CREATE_PRIVATE_DIR && pfd != -1) {
 		/* See confine_path: the partial dir goes beneath its parent. */
-		if (cf_under_dir(c, pfd) != 1) {
+		if (cf_still_under(c, pfd, d->orig, errmsg) == -1) {
 			close(pfd);
 			close(fd);
-			*errmsg = cf_errf("post-pin path escaped tree (race?): "
-			    "%s%s", d->orig, NULL);
 			return -1;
 		}
 		close(fd);
@@ -114,17 +108,14 @@ create_dirs(struct confine *c, struct defer *d, char **errmsg)
 	}
 	if (pfd != -1)
 		close(pfd);
-	if (cf_under_dir(c, fd) != 1) {
+	if (cf_still_under(c, fd, d->orig, errmsg) == -1) {
 		close(fd);
-		*errmsg = cf_errf("post-pin path escaped tree (race?): %s%s",
-		    d->orig, NULL);
 		return -1;
 	}
 	settle(c, d, xasprintf("/proc/self/fd/%d%s", cf_pin(c, fd), d->suffix));
 	return 0;
  syserr:
-	*errmsg = cf_errf("unable to pin receiver option dir: %s %s", d->orig,
-	    strerror(errno));
+	*errmsg = cf_errf(CF_MSG_OPT_PIN, d->orig, strerror(errno));
 	return -1;
 }
 
@@ -165,8 +156,7 @@ placeholder(struct confine *c, struct defer *d, char **errmsg)
 		closedir(dp);
 		if (n != 0) {
 			close(fd);
-			*errmsg = cf_errf("basis placeholder is not empty: %s%s",
-			    d->orig, NULL);
+			*errmsg = cf_errf(CF_MSG_BASIS_FULL, d->orig, NULL);
 			return -1;
 		}
 		c->placeholder = cf_pin(c, fd);
@@ -175,8 +165,7 @@ placeholder(struct confine *c, struct defer *d, char **errmsg)
 	    d->suffix));
 	return 0;
  err:
-	*errmsg = cf_errf("unable to create basis placeholder: %s %s", d->orig,
-	    strerror(errno));
+	*errmsg = cf_errf(CF_MSG_BASIS, d->orig, strerror(errno));
 	return -1;
 }
 

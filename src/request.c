@@ -153,8 +153,7 @@ request_normalize(const struct policy *p, const char *opt, const char *value,
 	 * --link-dest=DIR/x as DIR/DIR/x: no links made, or a refusal).
 	 */
 	isabs = is_path && p->absolute && p->subdir &&
-	    strncmp(a, p->dir, p->dirlen) == 0 &&
-	    (a[p->dirlen] == '\0' || a[p->dirlen] == '/');
+	    path_beneath(a, p->dir, p->dirlen) != NULL;
 	if (isabs)
 		*flags |= NORM_ABSOLUTE;
 	if (a[0] == '/' && !isabs) {

@@ -337,11 +337,11 @@ split_suffix(const char *a, const char **suffix)
 static const char *
 dir_relative(const struct policy *p, const char *a)
 {
-	if (strncmp(a, p->dir, p->dirlen) == 0 && a[p->dirlen] == '/')
-		return a + p->dirlen + 1;
-	if (strcmp(a, p->dir) == 0)
-		return "";
-	return a;
+	const char *r = path_beneath(a, p->dir, p->dirlen);
+
+	if (r == NULL)
+		return a;
+	return *r == '/' ? r + 1 : r;
 }
 
 /* The key sshd accepted, from its ExposeAuthInfo file, as a fingerprint. */
@@ -427,19 +427,17 @@ confine_one(const struct serve_opts *o, struct confine *c, enum role role,
 static char *
 arg_tail(const struct policy *p, char *a, int flags)
 {
+	const char *b = path_beneath(a, p->dir, p->dirlen);
 	char *r;
 
-	if ((flags & NORM_ABSOLUTE) && strcmp(a, p->dir) == 0) {
-		free(a);
-		return xstrdup(".");
-	}
-	if (p->subdir && strncmp(a, p->dir, p->dirlen) == 0 &&
-	    a[p->dirlen] == '/') {
-		r = xstrdup(a[p->dirlen + 1] ? a + p->dirlen + 1 : ".");
-		free(a);
-		return r;
-	}
-	return a;
+	if (b != NULL && *b == '\0' && (flags & NORM_ABSOLUTE))
+		r = xstrdup(".");
+	else if (b != NULL && *b == '/' && p->subdir)
+		r = xstrdup(b[1] != '\0' ? b + 1 : ".");
+	else
+		return a;
+	free(a);
+	return r;
 }
 
 /* The decisions of the confine stage, by index (confine_spelling). */
