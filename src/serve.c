@@ -1,8 +1,10 @@
 /*
- * serve.c - "rsguard serve", the forced command, top to bottom:
- *   policy (own argv) -> env -> split -> classify -> confine -> log ->
- *   fork: child = clean env, pinned fds only, exec rsync;
- *         parent = lock held, signals forwarded, wait, log, exit status.
+ * serve.c - "rsguard serve", the forced command, top to bottom (one
+ * function a stage, called in this order by serve_main):
+ *   policy (own argv) -> environment -> split -> classify -> confine ->
+ *   rsync's argv -> log -> sandbox + exec: fork; child = clean env,
+ *   pinned fds only, Landlock, exec rsync; parent = lock held, signals
+ *   forwarded, wait, log, exit status.
  *
  * MUST invariants (tests/integration, tests/security):
  *  1. MUST take no input from the client but SSH_ORIGINAL_COMMAND.
@@ -521,8 +523,9 @@ probe(struct serve_opts *o, struct confine *c)
 }
 
 /*
- * 2. environment: SSH_ORIGINAL_COMMAND, the client's only input (MUST
- * 1).  Returns what follows "rsync --server"; the probe exits here.
+ * 2. environment: SSH_ORIGINAL_COMMAND, the client's only input
+ * (serve.c MUST 1).  Returns what follows "rsync --server"; the probe
+ * exits here.
  */
 static const char *
 read_command(struct serve_opts *o, struct confine *c)
@@ -760,8 +763,8 @@ run(struct serve_opts *o, struct confine *c, char **av)
 /*
  * The design's data flow, one stage a call; each refuses (and exits)
  * on its own.  NB. the sandbox is built as soon as the request is known
- * (MUST 7: before confine can create anything) and applied in the child
- * just before exec.
+ * (serve.c MUST 7: before confine can create anything) and applied in
+ * the child just before exec.
  */
 int
 serve_main(int argc, char **argv)
