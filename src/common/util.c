@@ -104,6 +104,20 @@ xasprintf(const char *fmt, ...)
 	return p;
 }
 
+const char *
+path_beneath(const char *path, const char *dir, size_t dirlen)
+{
+	if (dirlen == 1 && dir[0] == '/') {	/* DIR is "/" */
+		if (path[0] != '/')
+			return NULL;
+		return path[1] == '\0' ? path + 1 : path;
+	}
+	if (strncmp(path, dir, dirlen) != 0 ||
+	    (path[dirlen] != '\0' && path[dirlen] != '/'))
+		return NULL;
+	return path + dirlen;
+}
+
 void
 strvec_push(struct strvec *sv, char *s)
 {

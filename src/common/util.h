@@ -21,6 +21,14 @@ unsigned fnv1a(const char *);
 char	*xasprintf(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
 
+/*
+ * Is path DIR itself or beneath it?  dir is a real path without a
+ * trailing '/' (dirlen its length); "/" holds every absolute path.
+ * Returns what follows DIR in path: "" for DIR itself, "/REST" beneath
+ * it; NULL if path is elsewhere.
+ */
+const char *path_beneath(const char *path, const char *dir, size_t dirlen);
+
 /* A growable array of strings; the array owns its strings. */
 struct strvec {
 	char	**v;

@@ -11,9 +11,53 @@ enum argtype {
 	ARG_PATH_ALWAYS = 3,	/* value is a path always checked */
 };
 
+/* What rsync will do with a path; decides how it is pinned (confine.c). */
+enum role {
+	ROLE_NONE,		/* not a path, or not confined */
+	ROLE_SENDER_ARG,	/* a source the server sends */
+	ROLE_SENDER_ARG_REL,	/* a source under --relative */
+	ROLE_RECV_ARG,		/* the destination the server writes */
+	ROLE_READ_FILE,		/* --files-from */
+	ROLE_WRITE_FILE,	/* --log-file */
+	ROLE_MUST_EXIST_DIR,	/* --temp-dir */
+	ROLE_CREATE_DIR,	/* --backup-dir */
+	ROLE_CREATE_PRIVATE_DIR, /* --partial-dir (0700) */
+	ROLE_BASIS_DIR,		/* --link-dest, --compare-dest, --copy-dest */
+};
+
+/* What an option makes rsync read or do (struct opt's needs, REQ_*). */
+#define REQ_NEED_USERS	0x01	/* maps owners by name (-o, --usermap) */
+#define REQ_NEED_GROUPS	0x02	/* maps groups by name (-g, --groupmap) */
+#define REQ_NUMERIC_IDS	0x04	/* --numeric-ids: no name lookups */
+#define REQ_REMOVE_SRC	0x10	/* --remove-source-files (a sender) */
+#define REQ_LOG_FILE	0x20	/* --log-file: rsync writes a log in DIR */
+#define REQ_MKPATH	0x40	/* --mkpath: rsync makes the dest's parents */
+#define REQ_NO_RELATIVE	0x80	/* --no-relative: undoes an earlier -R */
+
+/*
+ * The policies under which an option is refused (struct opt's off).
+ * OFF_NODEL_RECV and -wo's --append are stricter than rrsync.  -no-del:
+ * when receiving, --force removes non-empty directories in the way, a
+ * backup published onto an existing name deletes what was there, and a
+ * partial dir (also the one --delay-updates uses) has its files consumed
+ * and removed -- files the client can pick among those already in DIR.
+ * -wo: --append(-verify) and a checksum comparison answer "is this what
+ * you hold?" about files the client may not read.
+ */
+#define OFF_RO		0x01	/* -ro */
+#define OFF_WO		0x02	/* -wo */
+#define OFF_NODEL	0x04	/* -no-del */
+#define OFF_NODEL_RECV	0x08	/* -no-del, when the server receives */
+#define OFF_NOOVER	0x10	/* -no-overwrite */
+#define OFF_SUBDIR	0x20	/* DIR is not "/" */
+#define OFF_RECV	0x40	/* the server receives (--sender not first) */
+
 struct opt {
 	const char	*name;	/* long name without "--" */
 	enum argtype	 type;
+	int		 needs;	/* REQ_* */
+	enum role	 role;	/* for a path value: how it is confined */
+	int		 off;	/* OFF_*: refused (disabled) under these */
 };
 
 /* Short letters taking no value, and those taking a number ("-B1024"). */

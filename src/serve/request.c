@@ -21,47 +21,15 @@
 #include "util.h"
 
 
-/* The table's type for `name' once the policy has had its say. */
+/* The OFF_* (opttab.h) conditions this policy and direction meet. */
 static int
-effective_type(const struct policy *p, int am_sender, const char *name,
-    enum argtype *t)
+policy_off(const struct policy *p, int am_sender)
 {
-	const struct opt *o;
-
-	if ((o = opttab_lookup(name)) == NULL)
-		return -1;
-	*t = o->type;
-	if (strcmp(name, "sender") == 0 && (p->wo || !am_sender))
-		*t = ARG_DISABLED;
-	if (p->no_del && (strncmp(name, "remove", 6) == 0 ||
-	    strncmp(name, "delete", 6) == 0))
-		*t = ARG_DISABLED;
-	if (p->ro && strcmp(name, "log-file") == 0)
-		*t = ARG_DISABLED;
-	if (p->no_overwrite && (strcmp(name, "log-file") == 0 ||
-	    strcmp(name, "partial-dir") == 0 ||
-	    strcmp(name, "delay-updates") == 0 ||
-	    strcmp(name, "backup-dir") == 0))
-		*t = ARG_DISABLED;
-	if (p->subdir && strcmp(name, "copy-unsafe-links") == 0)
-		*t = ARG_DISABLED;
-	/*
-	 * Stricter than rrsync.  -no-del: when receiving, --force removes
-	 * non-empty directories in the way, a backup published onto an
-	 * existing name deletes what was there, and a partial dir (also the
-	 * one --delay-updates uses) has its files consumed and removed --
-	 * files the client can pick among those already in DIR.  -wo:
-	 * --append(-verify) and a checksum comparison answer "is this what
-	 * you hold?" about files the client may not read.
-	 */
-	if (p->no_del && !am_sender && (strcmp(name, "force") == 0 ||
-	    strcmp(name, "backup-dir") == 0 ||
-	    strcmp(name, "partial-dir") == 0 ||
-	    strcmp(name, "delay-updates") == 0))
-		*t = ARG_DISABLED;
-	if (p->wo && strcmp(name, "append") == 0)
-		*t = ARG_DISABLED;
-	return 0;
+	return (p->ro ? OFF_RO : 0) | (p->wo ? OFF_WO : 0) |
+	    (p->no_del ? OFF_NODEL : 0) |
+	    (p->no_del && !am_sender ? OFF_NODEL_RECV : 0) |
+	    (p->no_overwrite ? OFF_NOOVER : 0) |
+	    (p->subdir ? OFF_SUBDIR : 0) | (!am_sender ? OFF_RECV : 0);
 }
 
 static void
@@ -82,28 +50,6 @@ short_sets(const struct policy *p, int am_sender, char *ok, size_t oksz,
 		if (strchr(dis, *s) == NULL)
 			num[j++] = *s;
 	num[j] = '\0';
-}
-
-/* What a long option makes rsync read or do (REQ_NEED_*). */
-static int
-long_needs(const char *name)
-{
-	static const struct { const char *name; int need; } tab[] = {
-		{ "group",		REQ_NEED_GROUPS },
-		{ "groupmap",		REQ_NEED_GROUPS },
-		{ "log-file",		REQ_LOG_FILE },
-		{ "numeric-ids",	REQ_NUMERIC_IDS },
-		{ "owner",		REQ_NEED_USERS },
-		{ "remove-sent-files",	REQ_REMOVE_SRC },
-		{ "remove-source-files", REQ_REMOVE_SRC },
-		{ "usermap",		REQ_NEED_USERS },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-		if (strcmp(name, tab[i].name) == 0)
-			return tab[i].need;
-	return 0;
 }
 
 /*
@@ -207,8 +153,7 @@ request_normalize(const struct policy *p, const char *opt, const char *value,
 	 * --link-dest=DIR/x as DIR/DIR/x: no links made, or a refusal).
 	 */
 	isabs = is_path && p->absolute && p->subdir &&
-	    strncmp(a, p->dir, p->dirlen) == 0 &&
-	    (a[p->dirlen] == '\0' || a[p->dirlen] == '/');
+	    path_beneath(a, p->dir, p->dirlen) != NULL;
 	if (isabs)
 		*flags |= NORM_ABSOLUTE;
 	if (a[0] == '/' && !isabs) {
@@ -250,18 +195,20 @@ push_item(struct request *r, size_t *cap, struct item *it)
 /* An option value: unescape, special-case --files-from, normalize. */
 static int
 value_item(const struct policy *p, struct request *r, size_t *cap,
-    const char *opt, const char *raw, enum argtype t, int eq, char **errmsg)
+    const struct opt *o, const char *raw, int eq, char **errmsg)
 {
+	enum argtype t = o->type;
 	struct item it;
 	char *v;
 
 	memset(&it, 0, sizeof(it));
 	v = cmdline_unescape(raw);
-	it.opt = xasprintf("--%s", opt);
+	it.opt = xasprintf("--%s", o->name);
 	it.orig = v;
 	it.type = t;
+	it.role = o->role;
 	it.eq = eq;
-	if (strcmp(opt, "files-from") == 0) {
+	if (o->role == ROLE_READ_FILE) {
 		if (strcmp(v, "-") == 0) {
 			it.value = xstrdup("-");
 			push_item(r, cap, &it);
@@ -291,11 +238,12 @@ request_parse(const struct policy *p, const char *rest,
     const struct words *ws, struct request *r, char **errmsg)
 {
 	char ok[64], num[8], dis[16], name[128];
-	const char *w, *eqp, *pending = NULL;
-	enum argtype t, pending_t = ARG_NONE;
+	const struct opt *o, *pending = NULL;
+	const char *w, *eqp;
+	enum argtype t;
 	size_t i, cap = 0;
 	struct item it;
-	int n, saw_dot = 0, letter;
+	int n, saw_dot = 0, letter, off;
 
 	memset(r, 0, sizeof(*r));
 	*errmsg = NULL;
@@ -310,14 +258,14 @@ request_parse(const struct policy *p, const char *rest,
 		return -1;
 	}
 	short_sets(p, r->am_sender, ok, sizeof(ok), num, sizeof(num), dis, sizeof(dis));
+	off = policy_off(p, r->am_sender);
 	memset(&it, 0, sizeof(it));
 	it.text = xstrdup("--server");
 	push_item(r, &cap, &it);
 	for (i = 0; i < ws->n; i++) {
 		w = ws->w[i];
 		if (pending != NULL) {
-			if (value_item(p, r, &cap, pending, w, pending_t, 0,
-			    errmsg) == -1)
+			if (value_item(p, r, &cap, pending, w, 0, errmsg) == -1)
 				goto fail;
 			pending = NULL;
 			continue;
@@ -349,11 +297,14 @@ request_parse(const struct policy *p, const char *rest,
 				goto generic;
 			memcpy(name, w + 2, (size_t)n);
 			name[n] = '\0';
-			if (effective_type(p, r->am_sender, name, &t) == -1)
+			if ((o = opttab_lookup(name)) == NULL)
 				goto generic;
-			if (strcmp(name, "no-relative") == 0)
+			t = o->off & off ? ARG_DISABLED : o->type;
+			if (o->needs & REQ_NO_RELATIVE)
 				r->relative = 0;
-			r->needs |= long_needs(name);
+			/* NB. "--mkpath=x" is no --mkpath (rsync refuses it). */
+			r->needs |= o->needs & ~REQ_NO_RELATIVE &
+			    (eqp != NULL ? ~REQ_MKPATH : ~0);
 			if (t == ARG_NONE)
 				goto plain;
 			if (t == ARG_DISABLED) {
@@ -362,7 +313,7 @@ request_parse(const struct policy *p, const char *rest,
 				goto fail;
 			}
 			if (eqp != NULL) {
-				if (value_item(p, r, &cap, name, eqp + 1, t, 1,
+				if (value_item(p, r, &cap, o, eqp + 1, 1,
 				    errmsg) == -1)
 					goto fail;
 				continue;
@@ -370,8 +321,7 @@ request_parse(const struct policy *p, const char *rest,
 			memset(&it, 0, sizeof(it));
 			it.text = xstrdup(w);
 			push_item(r, &cap, &it);
-			pending = r->items[r->nitems - 1].text + 2;
-			pending_t = t;
+			pending = o;
 			continue;
 		}
 		if ((letter = match_short_disabled(w, ok, dis)) != 0) {

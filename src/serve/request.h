@@ -21,6 +21,7 @@ struct item {
 	char		*text;		/* the word, or "--opt=" prefix */
 	int		 is_path;	/* value needs confinement */
 	enum argtype	 type;		/* for a value: its option's type */
+	enum role	 role;		/* for a value: its option's role */
 	char		*opt;		/* "--name" for a value */
 	char		*value;		/* normalized value (is_path) */
 	char		*orig;		/* the client's value, unescaped */
@@ -31,7 +32,7 @@ struct item {
 struct request {
 	int		 am_sender;
 	int		 relative;	/* client sent -R (last one wins) */
-	int		 needs;		/* REQ_NEED_*: what rsync will touch */
+	int		 needs;		/* REQ_* (opttab.h): what rsync will do */
 	struct item	*items;
 	size_t		 nitems;
 	char		**args;		/* raw words after ".", escapes kept */
@@ -46,13 +47,6 @@ struct request {
 int	 request_parse(const struct policy *, const char *rest,
 	    const struct words *, struct request *, char **errmsg);
 void	 request_free(struct request *);
-
-/* What the accepted command makes rsync read or do (for the sandbox). */
-#define REQ_NEED_USERS	0x01	/* maps owners by name (-o, --usermap) */
-#define REQ_NEED_GROUPS	0x02	/* maps groups by name (-g, --groupmap) */
-#define REQ_NUMERIC_IDS	0x04	/* --numeric-ids: no name lookups */
-#define REQ_REMOVE_SRC	0x10	/* --remove-source-files (a sender) */
-#define REQ_LOG_FILE	0x20	/* --log-file: rsync writes a log in DIR */
 
 #define NORM_ABSOLUTE	0x01	/* named DIR by its absolute path */
 #define NORM_ROOTREL	0x02	/* began with "/": relative to DIR */

@@ -1,8 +1,10 @@
 /*
- * serve.c - "rsguard serve", the forced command, top to bottom:
- *   policy (own argv) -> env -> split -> classify -> confine -> log ->
- *   fork: child = clean env, pinned fds only, exec rsync;
- *         parent = lock held, signals forwarded, wait, log, exit status.
+ * serve.c - "rsguard serve", the forced command, top to bottom (one
+ * function a stage, called in this order by serve_main):
+ *   policy (own argv) -> environment -> split -> classify -> confine ->
+ *   rsync's argv -> log -> sandbox + exec: fork; child = clean env,
+ *   pinned fds only, Landlock, exec rsync; parent = lock held, signals
+ *   forwarded, wait, log, exit status.
  *
  * MUST invariants (tests/integration, tests/security):
  *  1. MUST take no input from the client but SSH_ORIGINAL_COMMAND.
@@ -337,80 +339,11 @@ split_suffix(const char *a, const char **suffix)
 static const char *
 dir_relative(const struct policy *p, const char *a)
 {
-	if (strncmp(a, p->dir, p->dirlen) == 0 && a[p->dirlen] == '/')
-		return a + p->dirlen + 1;
-	if (strcmp(a, p->dir) == 0)
-		return "";
-	return a;
-}
+	const char *r = path_beneath(a, p->dir, p->dirlen);
 
-/*
- * Confine one checked path (rrsync's validated_arg, checked branch).
- * Returns the spelling for rsync's argv; refuses on any anomaly.
- */
-static char *
-confine_one(const struct serve_opts *o, struct confine *c, enum role role,
-    const char *orig, const char *a, char **slot)
-{
-	const char *suffix, *rel;
-	char *base, *out = NULL, *em = NULL;
-
-	base = split_suffix(a, &suffix);
-	rel = dir_relative(&o->pol, base);
-	/*
-	 * DIR itself as a transfer argument: the cwd rsync starts in is the
-	 * pinned root.  NB. not for an option's value, which rsync would
-	 * take relative to the destination: that one is pinned.
-	 */
-	if (*rel == '\0' && (role == ROLE_SENDER_ARG ||
-	    role == ROLE_SENDER_ARG_REL || role == ROLE_RECV_ARG)) {
-		out = xasprintf(".%s", suffix);
-		free(base);
-		if (slot == NULL)
-			return out;
-		*slot = out;
-		return NULL;
-	}
-	if (confine_path(c, role, orig, rel, suffix, slot ? slot : &out,
-	    &em) == -1)
-		refuse("%s", em);
-	free(base);
-	return slot ? NULL : out;
-}
-
-static enum role
-opt_role(const char *opt)
-{
-	if (strcmp(opt, "--files-from") == 0)
-		return ROLE_READ_FILE;
-	if (strcmp(opt, "--log-file") == 0)
-		return ROLE_WRITE_FILE;
-	if (strcmp(opt, "--temp-dir") == 0)
-		return ROLE_MUST_EXIST_DIR;
-	if (strcmp(opt, "--backup-dir") == 0)
-		return ROLE_CREATE_DIR;
-	if (strcmp(opt, "--partial-dir") == 0)
-		return ROLE_CREATE_PRIVATE_DIR;
-	return ROLE_BASIS_DIR;	/* link-dest, compare-dest, copy-dest */
-}
-
-/* Final form of an unchecked or post-pin argument (rrsync's tail). */
-static char *
-arg_tail(const struct policy *p, char *a, int flags)
-{
-	char *r;
-
-	if ((flags & NORM_ABSOLUTE) && strcmp(a, p->dir) == 0) {
-		free(a);
-		return xstrdup(".");
-	}
-	if (p->subdir && strncmp(a, p->dir, p->dirlen) == 0 &&
-	    a[p->dirlen] == '/') {
-		r = xstrdup(a[p->dirlen + 1] ? a + p->dirlen + 1 : ".");
-		free(a);
-		return r;
-	}
-	return a;
+	if (r == NULL)
+		return a;
+	return *r == '/' ? r + 1 : r;
 }
 
 /* The key sshd accepted, from its ExposeAuthInfo file, as a fingerprint. */
@@ -462,222 +395,359 @@ client_info(char *who, size_t sz)
 	snprintf(who, sz, "from=%s user=%s key=%s", ebuf, user, efp);
 }
 
-int
-serve_main(int argc, char **argv)
+/*
+ * Confine one checked path (rrsync's validated_arg, checked branch).
+ * Returns the index of its decision; refuses on any anomaly.
+ */
+static int
+confine_one(const struct serve_opts *o, struct confine *c, enum role role,
+    const char *orig, const char *a)
 {
-	struct serve_opts o;
-	struct policy *p = &o.pol;
-	struct words ws;
-	struct request req;
-	struct confine c;
-	struct strvec av = { NULL, 0, 0 }, expanded = { NULL, 0, 0 };
-	struct strvec globbed = { NULL, 0, 0 };
-	const char *cmd, *rest, *es = NULL;
-	char realdir[PATH_MAX], *em = NULL, **vals, sbword[32];
-	size_t i, j, budget = MAX_EXPANSIONS, gbudget = MAX_GLOB;
-	struct timespec t0, t1;
-	struct rlimit rl;
-	char ***cells = NULL;
-	size_t ncells = 0, capcells = 0;
-	int lockfd = -1, r, flags, gone;
+	const char *suffix, *rel, *es = NULL;
+	char *base;
+	int i;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	/* One name in every message: the one serve was invoked as. */
-	prog = util_progname;
-	util_fatal_hook = fatal_refuse;
-	parse_args(argc, argv, &o);
-	/* Room for one pin per directory named (rrsync needs the same). */
+	base = split_suffix(a, &suffix);
+	rel = dir_relative(&o->pol, base);
+	/*
+	 * DIR itself as a transfer argument: the cwd rsync starts in is the
+	 * pinned root.  NB. not for an option's value, which rsync would
+	 * take relative to the destination: that one is pinned.
+	 */
+	if (*rel == '\0' && (role == ROLE_SENDER_ARG ||
+	    role == ROLE_SENDER_ARG_REL || role == ROLE_RECV_ARG)) {
+		free(base);
+		return confine_keep(c, xasprintf(".%s", suffix));
+	}
+	if ((i = confine_path(c, role, orig, rel, suffix, &es)) == -1)
+		refuse("%s", es);
+	free(base);
+	return i;
+}
+
+/* Final form of an unchecked or post-pin argument (rrsync's tail). */
+static char *
+arg_tail(const struct policy *p, char *a, int flags)
+{
+	const char *b = path_beneath(a, p->dir, p->dirlen);
+	char *r;
+
+	if (b != NULL && *b == '\0' && (flags & NORM_ABSOLUTE))
+		r = xstrdup(".");
+	else if (b != NULL && *b == '/' && p->subdir)
+		r = xstrdup(b[1] != '\0' ? b + 1 : ".");
+	else
+		return a;
+	free(a);
+	return r;
+}
+
+/* The decisions of the confine stage, by index (confine_spelling). */
+struct plan {
+	int		*val;	/* per request item: its value's, or -1 */
+	int		*arg;	/* the transfer arguments', in order */
+	size_t		 narg;
+	size_t		 cap;
+};
+
+static void
+plan_arg(struct plan *pl, int i)
+{
+	if (pl->narg == pl->cap) {
+		pl->cap = pl->cap ? pl->cap * 2 : 16;
+		pl->arg = xreallocarray(pl->arg, pl->cap, sizeof(*pl->arg));
+	}
+	pl->arg[pl->narg++] = i;
+}
+
+static char realdir[PATH_MAX];	/* DIR, as rrsync resolves it */
+static int lockfd = -1;		/* held until exit */
+static struct timespec t0;	/* start of the connection */
+
+/* Room for one pin per directory named (rrsync needs the same). */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max &&
 	    rl.rlim_cur < MAX_PINS + 64) {
 		rl.rlim_cur = rl.rlim_max < MAX_PINS + 64 ? rl.rlim_max :
 		    MAX_PINS + 64;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if (log_open(o.logt, o.logpath, &es) == -1) {
-		if (o.logt == LOG_TO_SYSLOG)
+}
+
+/* 1. policy: serve's own argv, the log it names, DIR as a real path. */
+static void
+read_policy(int argc, char **argv, struct serve_opts *o, struct confine *c)
+{
+	struct policy *p = &o->pol;
+	const char *es = NULL;
+
+	parse_args(argc, argv, o);
+	raise_nofile();
+	if (log_open(o->logt, o->logpath, &es) == -1) {
+		if (o->logt == LOG_TO_SYSLOG)
 			refuse("%s", es);
-		refuse("%s: %s", es, o.logpath);
+		refuse("%s: %s", es, o->logpath);
 	}
 	/* NB. the user lookup (NSS) costs time: once, for every record. */
-	if (o.logt != LOG_TO_NONE)
+	if (o->logt != LOG_TO_NONE)
 		client_info(asker, sizeof(asker));
-
-	/* 1. policy: DIR as a real path, as rrsync resolves it. */
-	if (realpath(o.dirarg, realdir) == NULL)
+	if (realpath(o->dirarg, realdir) == NULL)
 		refuse("Restricted directory does not exist!");
 	p->dir = realdir;
 	p->dirlen = strlen(realdir);
 	p->subdir = strcmp(realdir, "/") != 0;
-	if (confine_init(&c, realdir, &es) == -1)
+	if (confine_init(c, realdir, &es) == -1)
 		refuse("%s", es);
-	check_home(&o);
+	check_home(o);
+}
 
-	/* 2. words */
+/* The connectivity probe "true": accepted, logged, exit 0. */
+static void __attribute__((noreturn))
+probe(struct serve_opts *o, struct confine *c)
+{
+	const char *es = NULL;
+
+	/* A key that cannot run rsync must not pass the probe. */
+	if (o->sb.mode == SANDBOX_REQUIRE && sandbox_prepare(&o->sb,
+	    c->rootfd, o->pol.dir, o->rsync, 0, &es) == -1)
+		refuse("%s", es);
+	if (log_msg(LOG_INFO, "connectivity probe (true) accepted %s",
+	    asker) == -1)
+		refuse("cannot write the log record (%s); the operator "
+		    "can pass --log=FILE", strerror(errno));
+	exit(0);
+}
+
+/*
+ * 2. environment: SSH_ORIGINAL_COMMAND, the client's only input
+ * (serve.c MUST 1).  Returns what follows "rsync --server"; the probe
+ * exits here.
+ */
+static const char *
+read_command(struct serve_opts *o, struct confine *c)
+{
+	const struct policy *p = &o->pol;
+	const char *cmd, *rest, *es = NULL;
+	int r;
+
 	cmd = getenv("SSH_ORIGINAL_COMMAND");
 	if (cmd != NULL)
 		log_escape(cmd, MAX_LOG_FIELD, cmd_for_log,
 		    sizeof(cmd_for_log));
 	r = cmdline_classify(cmd, &rest, &es);
-	if (r == CMD_TRUE) {
-		/* A key that cannot run rsync must not pass the probe. */
-		if (o.sb.mode == SANDBOX_REQUIRE &&
-		    sandbox_prepare(&o.sb, c.rootfd, p->dir, o.rsync, 0,
-		    &es) == -1)
-			refuse("%s", es);
-		if (log_msg(LOG_INFO, "connectivity probe (true) accepted %s",
-		    asker) == -1)
-			refuse("cannot write the log record (%s); the operator "
-			    "can pass --log=FILE", strerror(errno));
-		exit(0);
-	}
+	if (r == CMD_TRUE)
+		probe(o, c);
 	/* The probe touches nothing, so it takes no lock (rsguard check). */
-	if (!p->ro && !p->no_lock && !o.dry_run)
+	if (!p->ro && !p->no_lock && !o->dry_run)
 		lockfd = take_lock(realdir);
 	/* --exact only narrows: the pinned command is checked as usual. */
-	if (o.exact != NULL && cmd != NULL && strcmp(cmd, o.exact) != 0)
-		exact_mismatch(o.exact, cmd);
+	if (o->exact != NULL && cmd != NULL && strcmp(cmd, o->exact) != 0)
+		exact_mismatch(o->exact, cmd);
 	if (r != CMD_RSYNC)
 		refuse("%s", es);
-	if (cmdline_split(rest, &ws, &es) == -1)
+	return rest;
+}
+
+/* 3. split: the words, with rsync's escaping, bounded (cmdline.c). */
+static void
+split(const char *rest, struct words *ws)
+{
+	const char *es = NULL;
+
+	if (cmdline_split(rest, ws, &es) == -1)
 		refuse("%s", es);
+}
 
-	/* 3. request */
-	if (request_parse(p, rest, &ws, &req, &em) == -1)
+/* 4. classify the words against the option table and the policy. */
+static void
+classify(const struct serve_opts *o, struct confine *c, const char *rest,
+    const struct words *ws, struct request *req)
+{
+	char *em = NULL;
+
+	if (request_parse(&o->pol, rest, ws, req, &em) == -1)
 		refuse("%s", em);
-	c.am_sender = req.am_sender;
-	c.dry_run = o.dry_run;
-	prepare_sandbox(&o, &c, &req);
-	for (i = 0; i < req.nitems; i++)
-		if (req.items[i].opt == NULL &&
-		    strcmp(req.items[i].text, "--mkpath") == 0)
-			c.mkpath = 1;
+	c->am_sender = req->am_sender;
+	c->dry_run = o->dry_run;
+	c->mkpath = (req->needs & REQ_MKPATH) != 0;
+}
 
-	/* 4. + 5. decision and confinement, in the client's order */
-	vals = xcalloc(req.nitems + 1, sizeof(*vals));
-	for (i = 0; i < req.nitems; i++) {
-		struct item *it = &req.items[i];
-		if (it->opt == NULL)
-			continue;
-		if (it->is_path)
-			confine_one(&o, &c, opt_role(it->opt), it->orig,
-			    it->value, &vals[i]);
+/* A transfer argument's wildcards, expanded beneath DIR only. */
+static void
+expand_glob(const struct policy *p, struct confine *c, const char *a,
+    struct strvec *out, size_t *gbudget)
+{
+	struct strvec g = { NULL, 0, 0 };
+	const char *rel, *es = NULL;
+	size_t j;
+
+	if (strpbrk(a, "*?[") == NULL) {
+		strvec_push(out, xstrdup(a));
+		return;
+	}
+	rel = dir_relative(p, a);
+	if (confine_glob(c, rel, &g, gbudget, &es) == -1)
+		refuse("%s", es);
+	for (j = 0; j < g.n; j++) {
+		if (strcmp(g.v[j], rel) == 0)
+			strvec_push(out, xstrdup(a));
 		else
-			vals[i] = xstrdup(it->value);
+			strvec_push(out, xasprintf("%s%s%s", a[0] == '/' ?
+			    p->dir : "", a[0] == '/' ? "/" : "", g.v[j]));
 	}
-	for (i = 0; i < req.nargs; i++) {
-		if (braces_expand(req.args[i], &expanded, &budget, &es) == -1)
-			refuse("%s", es);
-	}
-	for (i = 0; i < expanded.n; i++) {
-		char *a;
-		if (request_normalize(p, "arg", expanded.v[i], 1, &a, &flags,
-		    &em) == -1)
-			refuse("%s", em);
-		globbed.n = 0;
-		if (strpbrk(a, "*?[") != NULL) {
-			const char *rel = dir_relative(p, a);
-			struct strvec g = { NULL, 0, 0 };
-			if (confine_glob(&c, rel, &g, &gbudget, &es) == -1)
-				refuse("%s", es);
-			for (j = 0; j < g.n; j++) {
-				if (strcmp(g.v[j], rel) == 0)
-					strvec_push(&globbed, xstrdup(a));
-				else
-					strvec_push(&globbed, xasprintf("%s%s%s",
-					    a[0] == '/' ? p->dir : "",
-					    a[0] == '/' ? "/" : "", g.v[j]));
-			}
-			strvec_free(&g);
-		} else
-			strvec_push(&globbed, xstrdup(a));
-		for (j = 0; j < globbed.n; j++) {
-			char *g = globbed.v[j], **cell;
-			/* A cell of its own: confine_commit may fill it later. */
-			if (ncells == capcells) {
-				capcells = capcells ? capcells * 2 : 16;
-				cells = xreallocarray(cells, capcells,
-				    sizeof(*cells));
-			}
-			cell = cells[ncells++] = xmalloc(sizeof(*cell));
-			if (p->subdir && strcmp(g, ".") != 0) {
-				confine_one(&o, &c, !req.am_sender ?
-				    ROLE_RECV_ARG : req.relative ?
-				    ROLE_SENDER_ARG_REL : ROLE_SENDER_ARG,
-				    expanded.v[i], g, cell);
-				free(g);
-			} else
-				*cell = arg_tail(p, g, flags);
-		}
-		free(globbed.v);
-		memset(&globbed, 0, sizeof(globbed));
-		free(a);
-	}
-	/* Nothing is created until every path has been accepted. */
-	if (confine_commit(&c, &em) == -1)
+	strvec_free(&g);
+}
+
+/* One transfer argument after brace expansion: each of its matches. */
+static void
+confine_arg(const struct serve_opts *o, struct confine *c,
+    const struct request *req, const char *word, struct plan *pl,
+    size_t *gbudget)
+{
+	const struct policy *p = &o->pol;
+	struct strvec g = { NULL, 0, 0 };
+	enum role role;
+	char *a, *em = NULL;
+	size_t j;
+	int flags;
+
+	role = !req->am_sender ? ROLE_RECV_ARG : req->relative ?
+	    ROLE_SENDER_ARG_REL : ROLE_SENDER_ARG;
+	if (request_normalize(p, "arg", word, 1, &a, &flags, &em) == -1)
 		refuse("%s", em);
-	for (i = 0; i < ncells; i++)
-		strvec_push(&av, *cells[i]);
-
-	/* The final argv: rsync, options, forced additions, --, ., args. */
-	{
-		struct strvec fin = { NULL, 0, 0 };
-		strvec_push(&fin, xstrdup(o.rsync));
-		for (i = 0; i < req.nitems; i++) {
-			struct item *it = &req.items[i];
-			if (it->opt == NULL)
-				strvec_push(&fin, xstrdup(it->text));
-			else if (it->eq)
-				strvec_push(&fin, xasprintf("%s=%s", it->opt,
-				    vals[i]));
-			else
-				strvec_push(&fin, xstrdup(vals[i]));
-		}
-		if (p->subdir && !req.am_sender)
-			strvec_push(&fin, xstrdup("--drop-D"));
-		if (p->subdir)
-			strvec_push(&fin, xasprintf("--confine-root=%s",
-			    p->dir));
-		if (p->munge)
-			strvec_push(&fin, xstrdup("--munge-links"));
-		if (p->no_overwrite)
-			strvec_push(&fin, xstrdup("--ignore-existing"));
-		/* -wo: no block checksums of existing files to the client. */
-		if (p->wo)
-			strvec_push(&fin, xstrdup("--whole-file"));
-		strvec_push(&fin, xstrdup("--"));
-		strvec_push(&fin, xstrdup("."));
-		if (av.n == 0)
-			strvec_push(&fin, xstrdup("."));
-		for (i = 0; i < av.n; i++)
-			strvec_push(&fin, xstrdup(av.v[i]));
-		strvec_free(&av);
-		av = fin;
+	expand_glob(p, c, a, &g, gbudget);
+	for (j = 0; j < g.n; j++) {
+		if (p->subdir && strcmp(g.v[j], ".") != 0) {
+			plan_arg(pl, confine_one(o, c, role, word, g.v[j]));
+			free(g.v[j]);
+		} else
+			plan_arg(pl, confine_keep(c, arg_tail(p, g.v[j],
+			    flags)));
 	}
+	free(g.v);
+	free(a);
+}
 
-	if (o.dry_run) {
-		printf("decision: accept\nmode: %s%s%s%s%s\ndir: %s\nargv:",
-		    p->ro ? "ro" : p->wo ? "wo" : "rw",
-		    p->no_del ? ",no-del" : "", p->munge ? ",munge" : "",
-		    p->no_overwrite ? ",no-overwrite" : "",
-		    p->no_lock ? ",no-lock" : "", p->dir);
-		for (i = 0; i < av.n; i++) {
-			char e[MAX_LOG_FIELD * 4 + 8];
-			log_escape(av.v[i], MAX_LOG_FIELD, e, sizeof(e));
-			printf(" %s", e);
-		}
-		printf("\n");
-		sandbox_describe(&o.sb, stdout);
-		exit(0);
+/*
+ * 5. confine every path: option values, then the transfer arguments,
+ * in the client's order; the decisions go to *pl.  Nothing is created
+ * until every path has been accepted (confine.c MUST 5).
+ */
+static void
+confine_request(const struct serve_opts *o, struct confine *c,
+    const struct request *req, struct plan *pl)
+{
+	struct strvec expanded = { NULL, 0, 0 };
+	size_t i, budget = MAX_EXPANSIONS, gbudget = MAX_GLOB;
+	const struct item *it;
+	const char *es = NULL;
+
+	memset(pl, 0, sizeof(*pl));
+	pl->val = xcalloc(req->nitems + 1, sizeof(*pl->val));
+	for (i = 0; i < req->nitems; i++) {
+		it = &req->items[i];
+		pl->val[i] = it->opt != NULL && it->is_path ?
+		    confine_one(o, c, it->role, it->orig, it->value) : -1;
 	}
-	/* No transfer without its record (log.c MUST 3). */
+	for (i = 0; i < req->nargs; i++)
+		if (braces_expand(req->args[i], &expanded, &budget, &es) == -1)
+			refuse("%s", es);
+	for (i = 0; i < expanded.n; i++)
+		confine_arg(o, c, req, expanded.v[i], pl, &gbudget);
+	if (confine_commit(c, &es) == -1)
+		refuse("%s", es);
+}
+
+/* 6. rsync's argv: rsync, options, forced additions, --, ., args. */
+static char **
+build_argv(const struct serve_opts *o, const struct confine *c,
+    const struct request *req, const struct plan *pl)
+{
+	const struct policy *p = &o->pol;
+	struct strvec av = { NULL, 0, 0 };
+	const struct item *it;
+	const char *v;
+	size_t i;
+
+	strvec_push(&av, xstrdup(o->rsync));
+	for (i = 0; i < req->nitems; i++) {
+		it = &req->items[i];
+		v = pl->val[i] >= 0 ? confine_spelling(c, pl->val[i]) :
+		    it->value;
+		if (it->opt == NULL)
+			strvec_push(&av, xstrdup(it->text));
+		else if (it->eq)
+			strvec_push(&av, xasprintf("%s=%s", it->opt, v));
+		else
+			strvec_push(&av, xstrdup(v));
+	}
+	if (p->subdir && !req->am_sender)
+		strvec_push(&av, xstrdup("--drop-D"));
+	if (p->subdir)
+		strvec_push(&av, xasprintf("--confine-root=%s", p->dir));
+	if (p->munge)
+		strvec_push(&av, xstrdup("--munge-links"));
+	if (p->no_overwrite)
+		strvec_push(&av, xstrdup("--ignore-existing"));
+	/* -wo: no block checksums of existing files to the client. */
+	if (p->wo)
+		strvec_push(&av, xstrdup("--whole-file"));
+	strvec_push(&av, xstrdup("--"));
+	strvec_push(&av, xstrdup("."));
+	if (pl->narg == 0)
+		strvec_push(&av, xstrdup("."));
+	for (i = 0; i < pl->narg; i++)
+		strvec_push(&av, xstrdup(confine_spelling(c, pl->arg[i])));
+	return av.v;
+}
+
+/* --dry-run, --explain: the decision, the argv, the sandbox; exit 0. */
+static void __attribute__((noreturn))
+explain(const struct serve_opts *o, char **av)
+{
+	const struct policy *p = &o->pol;
+	char e[MAX_LOG_FIELD * 4 + 8];
+
+	printf("decision: accept\nmode: %s%s%s%s%s\ndir: %s\nargv:",
+	    p->ro ? "ro" : p->wo ? "wo" : "rw", p->no_del ? ",no-del" : "",
+	    p->munge ? ",munge" : "", p->no_overwrite ? ",no-overwrite" : "",
+	    p->no_lock ? ",no-lock" : "", p->dir);
+	for (; *av != NULL; av++) {
+		log_escape(*av, MAX_LOG_FIELD, e, sizeof(e));
+		printf(" %s", e);
+	}
+	printf("\n");
+	sandbox_describe(&o->sb, stdout);
+	exit(0);
+}
+
+/* 7. log: no transfer without its record (log.c MUST 3). */
+static void
+log_start(const struct serve_opts *o)
+{
+	const struct policy *p = &o->pol;
+	char sbword[32];
+
 	if (log_msg(LOG_INFO, "start %s mode=%s dir=%s sandbox=%s command: %s",
 	    asker, p->ro ? "ro" : p->wo ? "wo" : "rw", p->dir,
-	    sandbox_summary(&o.sb, sbword, sizeof(sbword)), cmd_for_log) == -1)
+	    sandbox_summary(&o->sb, sbword, sizeof(sbword)), cmd_for_log) == -1)
 		refuse("cannot write the log record (%s); the operator can "
 		    "pass --log=FILE", strerror(errno));
+}
 
-	/* 6. run */
-	r = execrsync_run(&c, &o.sb, o.rsync, av.v, &gone, &es);
+/* 8. + 9. sandbox and exec in the child; wait, log the end, status. */
+static int
+run(struct serve_opts *o, struct confine *c, char **av)
+{
+	struct timespec t1;
+	const char *es = NULL;
+	int r, gone;
+
+	r = execrsync_run(c, &o->sb, o->rsync, av, &gone, &es);
 	if (r == -1)
 		refuse("%s: %s", es, strerror(errno));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -687,6 +757,39 @@ serve_main(int argc, char **argv)
 	    "still ran 10s after the client had gone" : "") == -1)
 		fprintf(stderr, "%s: error: the log record of the end of this "
 		    "transfer was lost\n", prog);
-	(void)lockfd;	/* held until exit */
 	return r;
+}
+
+/*
+ * The design's data flow, one stage a call; each refuses (and exits)
+ * on its own.  NB. the sandbox is built as soon as the request is known
+ * (serve.c MUST 7: before confine can create anything) and applied in
+ * the child just before exec.
+ */
+int
+serve_main(int argc, char **argv)
+{
+	struct serve_opts o;
+	struct confine c;
+	struct words ws;
+	struct request req;
+	struct plan pl;
+	const char *rest;
+	char **av;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* One name in every message: the one serve was invoked as. */
+	prog = util_progname;
+	util_fatal_hook = fatal_refuse;
+	read_policy(argc, argv, &o, &c);
+	rest = read_command(&o, &c);
+	split(rest, &ws);
+	classify(&o, &c, rest, &ws, &req);
+	prepare_sandbox(&o, &c, &req);
+	confine_request(&o, &c, &req, &pl);
+	av = build_argv(&o, &c, &req, &pl);
+	if (o.dry_run)
+		explain(&o, av);
+	log_start(&o);
+	return run(&o, &c, av);
 }

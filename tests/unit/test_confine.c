@@ -151,6 +151,11 @@ confine_release(struct confine *c)
 		free(c->defer[i].suffix);
 	}
 	c->ndefer = 0;
+	free(c->defer);
+	c->defer = NULL;
+	strvec_free(&c->spell);
+	free(c->err);
+	c->err = NULL;
 	for (i = 0; i < c->npins; i++)
 		close(c->pins[i]);
 	c->npins = 0;
@@ -169,18 +174,27 @@ start(int am_sender)
 	C.am_sender = am_sender;
 }
 
+/* Decision i's spelling as the caller's copy (NULL while deferred). */
+static char *
+spelling(int i)
+{
+	const char *s = confine_spelling(&C, i);
+
+	return s != NULL ? strdup(s) : NULL;
+}
+
 /* Accepted at once; returns the spelling (caller frees). */
 static char *
 ok(enum role role, const char *rel, const char *suffix)
 {
-	char *out = NULL, *em = NULL;
-	int r;
+	const char *es = NULL;
+	char *out = NULL;
+	int i;
 
-	r = confine_path(&C, role, rel, rel, suffix, &out, &em);
-	if (!ASSERT_INT_EQ_CTX(r, 0, rel))
-		fprintf(stderr, "    error: %s\n", em ? em : "(null)");
-	free(em);
-	if (r == 0 && out != NULL)
+	i = confine_path(&C, role, rel, rel, suffix, &es);
+	if (!ASSERT_INT_EQ_CTX(i >= 0, 1, rel))
+		fprintf(stderr, "    error: %s\n", es ? es : "(null)");
+	if (i >= 0 && (out = spelling(i)) != NULL)
 		ASSERT_STR_PREFIX(out, "/proc/self/fd/");
 	return out;
 }
@@ -190,18 +204,12 @@ static void
 refused(enum role role, const char *rel, const char *suffix,
     const char *want)
 {
-	static char unset[] = "unset";
-	char *out = unset, *em = NULL;
+	const char *es = NULL;
 	int r;
 
-	r = confine_path(&C, role, rel, rel, suffix, &out, &em);
+	r = confine_path(&C, role, rel, rel, suffix, &es);
 	ASSERT_INT_EQ_CTX(r, -1, rel);
-	ASSERT_STR_EQ_CTX(em, want, rel);
-	if (r == 0)
-		free(out);
-	else
-		ASSERT_NULL(out);
-	free(em);
+	ASSERT_STR_EQ_CTX(es, want, rel);
 }
 
 static void
@@ -424,7 +432,8 @@ test_fifo(void)
 static void
 test_receiver(void)
 {
-	char *o, *em;
+	const char *es;
+	char *o;
 
 	start(0);
 	o = ok(ROLE_RECV_ARG, "d", "/");
@@ -451,19 +460,21 @@ test_receiver(void)
 	 * parents at commit, beneath the pinned dir, and pin the last. */
 	C.mkpath = 1;
 	{
-		char *out = NULL, *em2 = NULL, path[8300];
-		ASSERT_INT_EQ(confine_path(&C, ROLE_RECV_ARG, "in/new/deeper",
-		    "in/new/deeper", "/", &out, &em2), 0);
-		ASSERT_NULL(out);	/* deferred */
+		char *out, path[8300];
+		const char *es2 = NULL;
+		int i;
+		ASSERT_TRUE((i = confine_path(&C, ROLE_RECV_ARG,
+		    "in/new/deeper", "in/new/deeper", "/", &es2)) >= 0);
+		ASSERT_NULL(confine_spelling(&C, i));	/* deferred */
 		ASSERT_FALSE(exists("in/new"));
-		ASSERT_INT_EQ(confine_commit(&C, &em2), 0);
+		ASSERT_INT_EQ(confine_commit(&C, &es2), 0);
+		out = spelling(i);
 		ASSERT_STR_PREFIX(out, "/proc/self/fd/");
 		ASSERT_TRUE(out != NULL &&
 		    strcmp(out + strlen(out) - 8, "/deeper/") == 0);
 		ASSERT_TRUE(exists("in/new"));
 		ASSERT_FALSE(exists("in/new/deeper"));
 		free(out);
-		free(em2);
 		snprintf(path, sizeof(path), "%s/in/new", root);
 		ASSERT_INT_EQ(rmdir(path), 0);
 	}
@@ -508,41 +519,35 @@ test_receiver(void)
 		ASSERT_TRUE(strcmp(o + strlen(o) - 4, "/sub") == 0);
 	ASSERT_TRUE(same_object(o, "d/sub", 0));
 	free(o);
-	em = NULL;
-	ASSERT_INT_EQ(confine_commit(&C, &em), 0);	/* nothing deferred */
-	free(em);
+	es = NULL;
+	ASSERT_INT_EQ(confine_commit(&C, &es), 0);	/* nothing deferred */
 	confine_release(&C);
 }
 
 static void
 test_deferred(void)
 {
-	char *bk = NULL, *pd = NULL, *basis = NULL, *em = NULL, *o;
+	char *bk = NULL, *pd = NULL, *basis = NULL, *o;
 	char p[PATH_MAX + 64];
+	const char *es = NULL;
 	struct dirent *de;
 	struct stat st;
 	DIR *dp;
-	int r, n;
+	int ibk, ipd, ibasis, n;
 
 	umask(022);
 	start(0);
-	r = confine_path(&C, ROLE_CREATE_DIR, "bk/a", "bk/a", "", &bk, &em);
-	ASSERT_INT_EQ(r, 0);
-	ASSERT_NULL(bk);		/* deferred */
-	free(em);
-	em = NULL;
-	r = confine_path(&C, ROLE_CREATE_PRIVATE_DIR, "in/.p", "in/.p", "",
-	    &pd, &em);
-	ASSERT_INT_EQ(r, 0);
-	ASSERT_NULL(pd);
-	free(em);
-	em = NULL;
-	r = confine_path(&C, ROLE_BASIS_DIR, "nobasis", "nobasis", "/",
-	    &basis, &em);
-	ASSERT_INT_EQ(r, 0);
-	ASSERT_NULL(basis);
-	free(em);
-	em = NULL;
+	ibk = confine_path(&C, ROLE_CREATE_DIR, "bk/a", "bk/a", "", &es);
+	ASSERT_TRUE(ibk >= 0);
+	ASSERT_NULL(confine_spelling(&C, ibk));		/* deferred */
+	ipd = confine_path(&C, ROLE_CREATE_PRIVATE_DIR, "in/.p", "in/.p", "",
+	    &es);
+	ASSERT_TRUE(ipd >= 0);
+	ASSERT_NULL(confine_spelling(&C, ipd));
+	ibasis = confine_path(&C, ROLE_BASIS_DIR, "nobasis", "nobasis", "/",
+	    &es);
+	ASSERT_TRUE(ibasis >= 0);
+	ASSERT_NULL(confine_spelling(&C, ibasis));
 	/* an existing basis dir is pinned at once */
 	o = ok(ROLE_BASIS_DIR, "d", "");
 	ASSERT_TRUE(same_object(o, "d", 1));
@@ -555,9 +560,12 @@ test_deferred(void)
 	ASSERT_FALSE(exists("d/.p"));
 	ASSERT_FALSE(exists("nobasis"));
 
-	ASSERT_INT_EQ(confine_commit(&C, &em), 0);
-	ASSERT_NULL(em);
-	free(em);
+	es = NULL;
+	ASSERT_INT_EQ(confine_commit(&C, &es), 0);
+	ASSERT_NULL(es);
+	bk = spelling(ibk);
+	pd = spelling(ipd);
+	basis = spelling(ibasis);
 	ASSERT_STR_PREFIX(bk, "/proc/self/fd/");
 	ASSERT_STR_PREFIX(pd, "/proc/self/fd/");
 	ASSERT_STR_PREFIX(basis, "/proc/self/fd/");
@@ -696,7 +704,8 @@ test_init(void)
 static void
 test_limits(void)
 {
-	char name[32], *o, *b = NULL, *em = NULL;
+	char name[32], *o;
+	const char *es = NULL;
 	int i;
 
 	start(0);
@@ -722,17 +731,13 @@ test_limits(void)
 	/* Pins the commit would need are counted before it creates any. */
 	start(0);
 	C.npins = MAX_PINS - 2;	/* both deferrals pin DIR: one pin more */
-	o = NULL;
-	ASSERT_INT_EQ(confine_path(&C, ROLE_CREATE_DIR, "nb1/x", "nb1/x", "",
-	    &o, &em), 0);
-	free(em);
-	ASSERT_INT_EQ(confine_path(&C, ROLE_CREATE_DIR, "nb2/x", "nb2/x", "",
-	    &b, &em), 0);
-	free(em);
+	ASSERT_TRUE(confine_path(&C, ROLE_CREATE_DIR, "nb1/x", "nb1/x", "",
+	    &es) >= 0);
+	ASSERT_TRUE(confine_path(&C, ROLE_CREATE_DIR, "nb2/x", "nb2/x", "",
+	    &es) >= 0);
 	ASSERT_INT_EQ(C.npins, MAX_PINS - 1);
-	ASSERT_INT_EQ(confine_commit(&C, &em), -1);
-	ASSERT_STR_EQ(em, "too many paths to pin");
-	free(em);
+	ASSERT_INT_EQ(confine_commit(&C, &es), -1);
+	ASSERT_STR_EQ(es, "too many paths to pin");
 	ASSERT_FALSE(exists("nb1"));
 	ASSERT_FALSE(exists("nb2"));
 	for (i = MAX_PINS - 2; i < C.npins; i++)

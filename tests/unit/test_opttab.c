@@ -157,6 +157,27 @@ test_sorted(void)
 	}
 }
 
+/* A path option has a confine role; nothing else has one. */
+static void
+test_rows(void)
+{
+	unsigned int i;
+	int path;
+
+	for (i = 0; i < opttab_count; i++) {
+		path = opttab[i].type == ARG_PATH_RECV ||
+		    opttab[i].type == ARG_PATH_ALWAYS;
+		if (!ASSERT_INT_EQ(opttab[i].role != ROLE_NONE, path))
+			fprintf(stderr, "    --%s\n", opttab[i].name);
+	}
+	ASSERT_INT_EQ(opttab_lookup("files-from")->role, ROLE_READ_FILE);
+	ASSERT_INT_EQ(opttab_lookup("partial-dir")->role,
+	    ROLE_CREATE_PRIVATE_DIR);
+	ASSERT_TRUE(opttab_lookup("owner")->needs & REQ_NEED_USERS);
+	ASSERT_TRUE(opttab_lookup("mkpath")->needs & REQ_MKPATH);
+	ASSERT_TRUE(opttab_lookup("sender")->off & OFF_RECV);
+}
+
 static void
 test_lookup(void)
 {
@@ -299,6 +320,7 @@ int
 main(void)
 {
 	test_sorted();
+	test_rows();
 	test_lookup();
 	test_vs_rsync_help();
 	return test_summary();

@@ -6,6 +6,7 @@
 #include "cmdline.h"
 #include "request.h"
 #include "test.h"
+#include "util.h"
 
 enum { P_SUB, P_ROOT, P_RO, P_WO, P_NODEL, P_NOOVER, P_ABS, P_ROOT_NOOVER };
 
@@ -473,6 +474,38 @@ test_needs(void)
 	}
 }
 
+/* The one "DIR or beneath it" test (util.c), DIR=/ included. */
+static void
+test_beneath(void)
+{
+	static const struct {
+		const char *path, *dir, *want;	/* want NULL: not beneath */
+	} t[] = {
+		{ "/srv/d", "/srv/d", "" },
+		{ "/srv/d/", "/srv/d", "/" },
+		{ "/srv/d/x/y", "/srv/d", "/x/y" },
+		{ "/srv/dx", "/srv/d", NULL },
+		{ "/srv", "/srv/d", NULL },
+		{ "srv/d", "/srv/d", NULL },
+		{ "", "/srv/d", NULL },
+		{ "/", "/", "" },
+		{ "/x", "/", "/x" },
+		{ "//x", "/", "//x" },
+		{ "x", "/", NULL },
+		{ "", "/", NULL },
+	};
+	const char *r;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		r = path_beneath(t[i].path, t[i].dir, strlen(t[i].dir));
+		if (t[i].want == NULL)
+			ASSERT_NULL(r);
+		else
+			ASSERT_STR_EQ_CTX(r, t[i].want, t[i].path);
+	}
+}
+
 int
 main(void)
 {
@@ -481,5 +514,6 @@ main(void)
 	test_items();
 	test_needs();
 	test_normalize();
+	test_beneath();
 	return test_summary();
 }

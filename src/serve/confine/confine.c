@@ -38,6 +38,24 @@
 #include "walk.h"
 #include "util.h"
 
+int
+confine_init(struct confine *c, const char *dir, const char **errstr)
+{
+	struct stat st;
+
+	memset(c, 0, sizeof(*c));
+	c->placeholder = -1;
+	c->dir = dir;
+	c->dirlen = strlen(dir);
+	c->rootfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->rootfd == -1 || fstat(c->rootfd, &st) == -1 ||
+	    !S_ISDIR(st.st_mode)) {
+		*errstr = "Restricted directory does not exist!";
+		return -1;
+	}
+	return 0;
+}
+
 /* Split "a/b/c" into parent "a/b" and leaf "c" (in place). */
 static const char *
 split_leaf(char *path)
@@ -266,9 +284,8 @@ sender_arg_rel(struct confine *c, const char *orig, const char *rel,
 	t = tail != NULL ? tail : rel;
 	if ((r = cf_same_beneath(afd, t, follow, &want)) != 0) {
 		*errmsg = r == 1 ?
-		    cf_errf("post-pin path changed (race?): %s %s", orig, t) :
-		    cf_errf("post-pin stat failed (race?): %s %s", orig,
-		    strerror(errno));
+		    cf_errf(CF_MSG_CHANGED, orig, t) :
+		    cf_errf(CF_MSG_STAT, orig, strerror(errno));
 		close(afd);
 		free(full);
 		return -1;
@@ -303,8 +320,8 @@ recv_arg(struct confine *c, const char *orig, const char *rel,
 				return recv_arg(c, orig, rel, suffix, out,
 				    errmsg);
 			}
-			return cf_defer(c, ROLE_RECV_ARG, fd, rest, orig, suffix,
-			    out);
+			return cf_defer(c, ROLE_RECV_ARG, fd, rest, orig,
+			    suffix);
 		}
 		return -1;
 	}
@@ -344,25 +361,25 @@ recv_arg(struct confine *c, const char *orig, const char *rel,
 /* Queue a directory to create at commit; takes ownership of fd, rest. */
 int
 cf_defer(struct confine *c, enum role role, int fd, char *rest, const char *orig,
-    const char *suffix, char **out)
+    const char *suffix)
 {
 	struct defer *d;
 
 	if (c->ndefer >= MAX_DEFER) {
 		close(fd);
 		free(rest);
-		*out = NULL;
 		c->limit = "too many directories to create";
 		return -1;
 	}
+	if (c->defer == NULL)
+		c->defer = xcalloc(MAX_DEFER, sizeof(*c->defer));
 	d = &c->defer[c->ndefer++];
 	d->role = role;
 	d->basefd = cf_pin(c, fd);
 	d->rest = rest;
 	d->orig = xstrdup(orig);
 	d->suffix = xstrdup(suffix);
-	d->out = out;
-	*out = NULL;
+	d->idx = (int)c->spell.n;	/* confine_path records it next */
 	return 0;
 }
 
@@ -402,8 +419,7 @@ path_role(struct confine *c, enum role role, const char *orig,
 	}
 	switch (role) {
 	case ROLE_MUST_EXIST_DIR:
-		*errmsg = cf_errf("receiver option path does not exist: %s%s",
-		    orig, NULL);
+		*errmsg = cf_errf(CF_MSG_OPT_MISSING, orig, NULL);
 		break;
 	case ROLE_READ_FILE:
 	case ROLE_WRITE_FILE:
@@ -421,33 +437,60 @@ path_role(struct confine *c, enum role role, const char *orig,
 	case ROLE_CREATE_PRIVATE_DIR:
 	case ROLE_BASIS_DIR:
 		/* Created after every path is accepted (MUST 5). */
-		return cf_defer(c, role, fd, rest, orig, suffix, out);
+		return cf_defer(c, role, fd, rest, orig, suffix);
 	default:
 		break;
 	}
 	free(rest);
 	close(fd);
 	if (*errmsg == NULL)
-		*errmsg = cf_errf("bad receiver option path: %s%s", orig, NULL);
+		*errmsg = cf_errf(CF_MSG_OPT_BAD, orig, NULL);
+	return -1;
+}
+
+/* Refuse with em (malloc'd, or NULL for c->limit): *errstr owned by c. */
+static int
+refusal(struct confine *c, char *em, const char **errstr)
+{
+	free(c->err);
+	c->err = em;
+	*errstr = em != NULL ? em : c->limit;
 	return -1;
 }
 
 int
 confine_path(struct confine *c, enum role role, const char *orig,
-    const char *rel, const char *suffix, char **out, char **errmsg)
+    const char *rel, const char *suffix, const char **errstr)
 {
+	char *out = NULL, *em = NULL;
 	int r;
 
-	r = path_role(c, role, orig, rel, suffix, out, errmsg);
+	r = path_role(c, role, orig, rel, suffix, &out, &em);
 	/* A bound reached on the way (cf_pin, cf_defer) refuses the path. */
 	if (c->limit != NULL) {
-		free(*out);
-		*out = NULL;
-		free(*errmsg);
-		*errmsg = xstrdup(c->limit);
-		return -1;
+		free(out);
+		free(em);
+		return refusal(c, NULL, errstr);
 	}
-	return r;
+	if (r == -1) {
+		free(out);
+		return refusal(c, em, errstr);
+	}
+	/* out is NULL for a deferral: confine_commit settles it. */
+	return confine_keep(c, out);
+}
+
+int
+confine_keep(struct confine *c, char *s)
+{
+	strvec_push(&c->spell, s);
+	return (int)c->spell.n - 1;
+}
+
+const char *
+confine_spelling(const struct confine *c, int i)
+{
+	return i >= 0 && (size_t)i < c->spell.n ? c->spell.v[i] : NULL;
 }
 
 int

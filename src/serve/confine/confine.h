@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include "opttab.h"
 #include "util.h"
 
 #define MAX_SYMLINKS	40	/* as the kernel's path walk */
@@ -27,33 +28,21 @@ struct confine {
 	int		 am_sender;	/* the server sends (a pull) */
 	int		 dry_run;	/* confine_commit creates nothing */
 	int		 mkpath;	/* client sent --mkpath */
-	struct defer {
-		int	 role;
-		int	 basefd;	/* pinned deepest existing dir */
-		char	*rest;		/* components still to create */
-		char	*orig;
-		char	*suffix;
-		char	**out;		/* where the spelling goes */
-	}		 defer[MAX_DEFER];
+	struct defer	*defer;		/* MAX_DEFER of them (walk.h) */
 	int		 ndefer;
+	struct strvec	 spell;		/* the decisions, by index */
+	char		*err;		/* the last refusal (errstr) */
 	const char	*limit;		/* a bound reached (static), or NULL */
 	struct cglob_cache *glob;	/* listings read (cglob.c) */
 	unsigned long	 glob_entries;	/* work so far, against MAX_GLOB_* */
 	unsigned long	 glob_steps;
 };
 
-/* What rsync will do with a path; decides how it is pinned. */
-enum role {
-	ROLE_SENDER_ARG,	/* a source the server sends */
-	ROLE_SENDER_ARG_REL,	/* a source under --relative */
-	ROLE_RECV_ARG,		/* the destination the server writes */
-	ROLE_READ_FILE,		/* --files-from */
-	ROLE_WRITE_FILE,	/* --log-file */
-	ROLE_MUST_EXIST_DIR,	/* --temp-dir */
-	ROLE_CREATE_DIR,	/* --backup-dir */
-	ROLE_CREATE_PRIVATE_DIR, /* --partial-dir (0700) */
-	ROLE_BASIS_DIR,		/* --link-dest, --compare-dest, --copy-dest */
-};
+/*
+ * Error contract of every function here: -1 (or NULL) with *errstr set
+ * to a message in rrsync's words, either static or owned by the struct
+ * confine (valid until the next call that fails).
+ */
 
 /* Open DIR (already a real path) as the confinement root. */
 int	 confine_init(struct confine *, const char *, const char **);
@@ -61,14 +50,17 @@ int	 confine_init(struct confine *, const char *, const char **);
 /*
  * Resolve the DIR-relative path `rel' (no leading '/', no "..", trailing
  * "/" or "/." already split off into `suffix') beneath the root for
- * `role', pin what rsync needs and return in *out a malloc'd spelling
- * for rsync's argv: "/proc/self/fd/N[/leaf]", or a plain DIR-relative
- * name where no pin is needed.  On refusal returns -1 and sets *errstr
- * to a message in rrsync's words (a static string or one owned by the
- * caller's *errbuf, freed with it).
+ * `role' and pin what rsync needs.  Returns the index of the decision:
+ * confine_spelling() then gives rsync's argv word for it,
+ * "/proc/self/fd/N[/leaf]", once confine_commit() has run.  -1 on
+ * refusal.  orig is the client's spelling, for messages.
  */
 int	 confine_path(struct confine *, enum role, const char *orig,
-	    const char *rel, const char *suffix, char **out, char **errmsg);
+	    const char *rel, const char *suffix, const char **errstr);
+/* Record a decision taken without a lookup (takes ownership of s). */
+int	 confine_keep(struct confine *, char *s);
+/* Decision i's word for rsync's argv (NULL if deferred, not committed). */
+const char *confine_spelling(const struct confine *, int i);
 
 /*
  * Expand glob characters in the DIR-relative pattern beneath the root
@@ -91,11 +83,11 @@ int	 confine_glob_match(const char *, const char *, unsigned long *);
 
 /*
  * Create the directories that confine_path deferred (missing
- * --backup-dir and --partial-dir components, the empty basis
- * placeholder) and fill in their spellings.  Call only once the whole
- * command is accepted.  Returns 0, or -1 with *errmsg (malloc'd).
+ * --backup-dir and --partial-dir components, --mkpath parents, the
+ * empty basis placeholder) and settle their decisions.  Call only once
+ * the whole command is accepted (confine.c MUST 5).
  */
-int	 confine_commit(struct confine *, char **errmsg);
+int	 confine_commit(struct confine *, const char **errstr);
 
 /* Mark every pinned fd inheritable; called in the child before exec. */
 int	 confine_export(struct confine *);

@@ -22,6 +22,13 @@
 #include "walk.h"
 #include "util.h"
 
+/* Decision d->idx is s (malloc'd): the word confine_spelling gives. */
+static void
+settle(struct confine *c, const struct defer *d, char *s)
+{
+	c->spell.v[d->idx] = s;
+}
+
 /* Create (or reuse) each component of d->rest beneath d->basefd. */
 static int
 create_dirs(struct confine *c, struct defer *d, char **errmsg)
@@ -49,14 +56,13 @@ create_dirs(struct confine *c, struct defer *d, char **errmsg)
 		if (*comp == '\0' || strcmp(comp, ".") == 0 ||
 		    strcmp(comp, "..") == 0) {
 			close(fd);
-			*errmsg = cf_errf("bad receiver option path: %s%s",
-			    d->orig, NULL);
+			*errmsg = cf_errf(CF_MSG_OPT_BAD, d->orig, NULL);
 			return -1;
 		}
 		if (mkdirat(fd, comp, mode) == -1 && errno != EEXIST) {
 			close(fd);
-			*errmsg = cf_errf("unable to create receiver option dir: "
-			    "%s %s", d->orig, strerror(errno));
+			*errmsg = cf_errf(CF_MSG_OPT_MKDIR, d->orig,
+			    strerror(errno));
 			return -1;
 		}
 		/* Whatever is there now must be a real directory. */
@@ -66,8 +72,7 @@ create_dirs(struct confine *c, struct defer *d, char **errmsg)
 			if (nfd != -1)
 				close(nfd);
 			close(fd);
-			*errmsg = cf_errf("receiver option path is not a usable "
-			    "directory: %s%s", d->orig, NULL);
+			*errmsg = cf_errf(CF_MSG_OPT_NOTDIR, d->orig, NULL);
 			if (pfd != -1)
 				close(pfd);
 			return -1;
@@ -81,43 +86,36 @@ create_dirs(struct confine *c, struct defer *d, char **errmsg)
 	if (last != NULL) {
 		if (pfd != -1)
 			close(pfd);
-		if (cf_under_dir(c, fd) != 1) {
+		if (cf_still_under(c, fd, d->orig, errmsg) == -1) {
 			close(fd);
-			*errmsg = cf_errf("post-pin path escaped tree (race?): "
-			    "%s%s", d->orig, NULL);
 			return -1;
 		}
-		*d->out = xasprintf("/proc/self/fd/%d/%s%s", cf_pin(c, fd), last,
-		    d->suffix);
+		settle(c, d, xasprintf("/proc/self/fd/%d/%s%s", cf_pin(c, fd),
+		    last, d->suffix));
 		return 0;
 	}
 	if (d->role == ROLE_CREATE_PRIVATE_DIR && pfd != -1) {
 		/* See confine_path: the partial dir goes beneath its parent. */
-		if (cf_under_dir(c, pfd) != 1) {
+		if (cf_still_under(c, pfd, d->orig, errmsg) == -1) {
 			close(pfd);
 			close(fd);
-			*errmsg = cf_errf("post-pin path escaped tree (race?): "
-			    "%s%s", d->orig, NULL);
 			return -1;
 		}
 		close(fd);
-		*d->out = xasprintf("/proc/self/fd/%d/%s%s", cf_pin(c, pfd), leaf,
-		    d->suffix);
+		settle(c, d, xasprintf("/proc/self/fd/%d/%s%s", cf_pin(c, pfd),
+		    leaf, d->suffix));
 		return 0;
 	}
 	if (pfd != -1)
 		close(pfd);
-	if (cf_under_dir(c, fd) != 1) {
+	if (cf_still_under(c, fd, d->orig, errmsg) == -1) {
 		close(fd);
-		*errmsg = cf_errf("post-pin path escaped tree (race?): %s%s",
-		    d->orig, NULL);
 		return -1;
 	}
-	*d->out = xasprintf("/proc/self/fd/%d%s", cf_pin(c, fd), d->suffix);
+	settle(c, d, xasprintf("/proc/self/fd/%d%s", cf_pin(c, fd), d->suffix));
 	return 0;
  syserr:
-	*errmsg = cf_errf("unable to pin receiver option dir: %s %s", d->orig,
-	    strerror(errno));
+	*errmsg = cf_errf(CF_MSG_OPT_PIN, d->orig, strerror(errno));
 	return -1;
 }
 
@@ -158,53 +156,55 @@ placeholder(struct confine *c, struct defer *d, char **errmsg)
 		closedir(dp);
 		if (n != 0) {
 			close(fd);
-			*errmsg = cf_errf("basis placeholder is not empty: %s%s",
-			    d->orig, NULL);
+			*errmsg = cf_errf(CF_MSG_BASIS_FULL, d->orig, NULL);
 			return -1;
 		}
 		c->placeholder = cf_pin(c, fd);
 	}
-	*d->out = xasprintf("/proc/self/fd/%d%s", c->placeholder, d->suffix);
+	settle(c, d, xasprintf("/proc/self/fd/%d%s", c->placeholder,
+	    d->suffix));
 	return 0;
  err:
-	*errmsg = cf_errf("unable to create basis placeholder: %s %s", d->orig,
-	    strerror(errno));
+	*errmsg = cf_errf(CF_MSG_BASIS, d->orig, strerror(errno));
 	return -1;
 }
 
 int
-confine_commit(struct confine *c, char **errmsg)
+confine_commit(struct confine *c, const char **errstr)
 {
 	struct defer *d;
+	char *em = NULL;
 	int i, r;
 
-	*errmsg = NULL;
 	/*
 	 * Each deferral pins at most one more descriptor here: refuse now,
 	 * before anything is created, if they might not all fit (MUST 5).
 	 */
 	if (c->npins + c->ndefer > MAX_PINS) {
-		*errmsg = xstrdup(CF_LIMIT_PINS);
+		*errstr = CF_LIMIT_PINS;
 		return -1;
 	}
 	for (i = 0; i < c->ndefer; i++) {
 		d = &c->defer[i];
 		if (c->dry_run) {
 			/* Show the plan; touch nothing. */
-			*d->out = xasprintf("/proc/self/fd/%d/%s%s "
-			    "(%s at run time)", d->basefd, d->rest, d->suffix,
+			settle(c, d, xasprintf("/proc/self/fd/%d/%s%s (%s at "
+			    "run time)", d->basefd, d->rest, d->suffix,
 			    d->role == ROLE_BASIS_DIR ? "empty placeholder" :
-			    "created");
+			    "created"));
 			continue;
 		}
 		if (d->role == ROLE_BASIS_DIR)
-			r = placeholder(c, d, errmsg);
+			r = placeholder(c, d, &em);
 		else
-			r = create_dirs(c, d, errmsg);
-		if (r == -1)
+			r = create_dirs(c, d, &em);
+		if (r == -1) {
+			free(c->err);
+			*errstr = c->err = em;	/* owned by c */
 			return -1;
+		}
 		if (c->limit != NULL) {
-			*errmsg = xstrdup(c->limit);
+			*errstr = c->limit;
 			return -1;
 		}
 	}

@@ -75,24 +75,6 @@ cf_open_component(int dirfd, const char *name)
 	return openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 }
 
-int
-confine_init(struct confine *c, const char *dir, const char **errstr)
-{
-	struct stat st;
-
-	memset(c, 0, sizeof(*c));
-	c->placeholder = -1;
-	c->dir = dir;
-	c->dirlen = strlen(dir);
-	c->rootfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (c->rootfd == -1 || fstat(c->rootfd, &st) == -1 ||
-	    !S_ISDIR(st.st_mode)) {
-		*errstr = "Restricted directory does not exist!";
-		return -1;
-	}
-	return 0;
-}
-
 /* Is the object behind fd still at DIR or beneath it? */
 int
 cf_under_dir(struct confine *c, int fd)
@@ -104,10 +86,39 @@ cf_under_dir(struct confine *c, int fd)
 	if ((n = readlink(link, buf, sizeof(buf) - 1)) == -1)
 		return -1;
 	buf[n] = '\0';
-	if (c->dirlen == 1)	/* DIR is "/" */
-		return buf[0] == '/';
-	return strncmp(buf, c->dir, c->dirlen) == 0 &&
-	    (buf[c->dirlen] == '\0' || buf[c->dirlen] == '/');
+	return path_beneath(buf, c->dir, c->dirlen) != NULL;
+}
+
+int
+cf_still_under(struct confine *c, int fd, const char *orig, char **errmsg)
+{
+	if (cf_under_dir(c, fd) == 1)
+		return 0;
+	*errmsg = cf_errf(CF_MSG_ESCAPED, orig, NULL);
+	return -1;
+}
+
+/*
+ * The end of a walk: the unresolved remainder *rest must not climb with
+ * "..", and fd must still be beneath DIR.  Returns 0, or -1 with
+ * *errmsg, fd closed and *rest freed.
+ */
+static int
+walk_end(struct confine *c, const char *orig, int fd, char **rest,
+    char **errmsg)
+{
+	const char *r = *rest;
+	size_t n = r != NULL ? strlen(r) : 0;
+
+	if (r != NULL && (strncmp(r, "../", 3) == 0 || strstr(r, "/../") ||
+	    strcmp(r, "..") == 0 || (n > 2 && strcmp(r + n - 3, "/..") == 0)))
+		*errmsg = cf_errf(CF_MSG_UNSAFE, orig, NULL);
+	else if (cf_still_under(c, fd, orig, errmsg) == 0)
+		return 0;
+	close(fd);
+	free(*rest);
+	*rest = NULL;
+	return -1;
 }
 
 char *
@@ -133,21 +144,16 @@ cf_openerr(const char *orig, int err)
 {
 	switch (err) {
 	case ENOENT:
-		return cf_errf("%s: no such file or directory in the "
-		    "restricted dir%s", orig, NULL);
+		return cf_errf(CF_MSG_NOENT, orig, NULL);
 	case ENOTDIR:
-		return cf_errf("%s: not a directory in the restricted dir%s",
-		    orig, NULL);
+		return cf_errf(CF_MSG_NOTDIR, orig, NULL);
 	case ELOOP:
-		return cf_errf("%s: too many levels of symbolic links in the "
-		    "restricted dir%s", orig, NULL);
+		return cf_errf(CF_MSG_LOOP, orig, NULL);
 	case EXDEV:
 	case EAGAIN:
-		return cf_errf("post-realpath open failed (race detected): "
-		    "%s %s", orig, strerror(err));
+		return cf_errf(CF_MSG_RACE, orig, strerror(err));
 	default:
-		return cf_errf("%s: cannot open in the restricted dir: %s", orig,
-		    strerror(err));
+		return cf_errf(CF_MSG_CANNOT_OPEN, orig, strerror(err));
 	}
 }
 
@@ -163,9 +169,9 @@ cf_walk(struct confine *c, const char *orig, const char *rel, int follow_last,
 {
 	int stack[MAX_DEPTH_WALK], depth = 0, nlinks = 0, fd, i;
 	char *todo, *comp, *next, *ntodo, target[PATH_MAX + 1];
+	const char *in;
 	struct stat st;
 	ssize_t n;
-	size_t tl;
 
 	*fdp = -1;
 	*rest = NULL;
@@ -188,7 +194,7 @@ cf_walk(struct confine *c, const char *orig, const char *rel, int follow_last,
 		}
 		if (strcmp(comp, "..") == 0) {
 			if (depth == 0) {
-				*errmsg = cf_errf("unsafe arg: %s%s", orig, NULL);
+				*errmsg = cf_errf(CF_MSG_UNSAFE, orig, NULL);
 				goto fail;
 			}
 			close(stack[depth--]);
@@ -210,8 +216,7 @@ cf_walk(struct confine *c, const char *orig, const char *rel, int follow_last,
 		}
 		if (fstat(fd, &st) == -1) {
 			close(fd);
-			*errmsg = cf_errf("post-pin stat failed (race?): %s %s",
-			    orig, strerror(errno));
+			*errmsg = cf_errf(CF_MSG_STAT, orig, strerror(errno));
 			goto fail;
 		}
 		if (S_ISLNK(st.st_mode) && (*next != '\0' || follow_last)) {
@@ -224,17 +229,16 @@ cf_walk(struct confine *c, const char *orig, const char *rel, int follow_last,
 			}
 			target[n] = '\0';
 			if (target[0] == '/') {
-				tl = c->dirlen == 1 ? 0 : c->dirlen;
-				if (strncmp(target, c->dir, tl) != 0 ||
-				    (target[tl] != '\0' && target[tl] != '/')) {
-					*errmsg = cf_errf("unsafe arg: %s%s", orig,
+				in = path_beneath(target, c->dir, c->dirlen);
+				if (in == NULL) {
+					*errmsg = cf_errf(CF_MSG_UNSAFE, orig,
 					    NULL);
 					goto fail;
 				}
 				/* In-tree absolute link: restart at root. */
 				while (depth > 0)
 					close(stack[depth--]);
-				ntodo = xasprintf("%s/%s", target + tl, next);
+				ntodo = xasprintf("%s/%s", in, next);
 			} else
 				ntodo = xasprintf("%s/%s", target, next);
 			free(todo);
@@ -248,7 +252,7 @@ cf_walk(struct confine *c, const char *orig, const char *rel, int follow_last,
 		}
 		if (depth + 1 >= MAX_DEPTH_WALK) {
 			close(fd);
-			*errmsg = cf_errf("path is too deep: %s%s", orig, NULL);
+			*errmsg = cf_errf(CF_MSG_DEEP, orig, NULL);
 			goto fail;
 		}
 		stack[++depth] = fd;
@@ -263,30 +267,13 @@ cf_walk(struct confine *c, const char *orig, const char *rel, int follow_last,
 		close(stack[i]);
 	free(todo);
 	if (fd == -1) {
-		*errmsg = cf_errf("unable to pin path: %s %s", orig,
-		    strerror(errno));
+		*errmsg = cf_errf(CF_MSG_PIN, orig, strerror(errno));
 		free(*rest);
 		*rest = NULL;
 		return -1;
 	}
-	if (*rest != NULL && strstr(*rest, "..") != NULL &&
-	    (strncmp(*rest, "../", 3) == 0 || strstr(*rest, "/../") ||
-	    strcmp(*rest, "..") == 0 ||
-	    (strlen(*rest) > 2 && strcmp(*rest + strlen(*rest) - 3, "/..") == 0))) {
-		close(fd);
-		free(*rest);
-		*rest = NULL;
-		*errmsg = cf_errf("unsafe arg: %s%s", orig, NULL);
+	if (walk_end(c, orig, fd, rest, errmsg) == -1)
 		return -1;
-	}
-	if (cf_under_dir(c, fd) != 1) {
-		close(fd);
-		free(*rest);
-		*rest = NULL;
-		*errmsg = cf_errf("post-pin path escaped tree (race?): %s%s",
-		    orig, NULL);
-		return -1;
-	}
 	*fdp = fd;
 	return 0;
  fail:
