@@ -2,6 +2,8 @@
 #ifndef RSGUARD_OPTTAB_H
 #define RSGUARD_OPTTAB_H
 
+#include "confine.h"	/* enum role: an option row names its role */
+
 /* How an option's value is treated; the numbers are rrsync's. */
 enum argtype {
 	ARG_DISABLED = -1,	/* refused outright */
@@ -9,20 +11,6 @@ enum argtype {
 	ARG_FREE = 1,		/* value is not a path */
 	ARG_PATH_RECV = 2,	/* value is a path checked when receiving */
 	ARG_PATH_ALWAYS = 3,	/* value is a path always checked */
-};
-
-/* What rsync will do with a path; decides how it is pinned (confine.c). */
-enum role {
-	ROLE_NONE,		/* not a path, or not confined */
-	ROLE_SENDER_ARG,	/* a source the server sends */
-	ROLE_SENDER_ARG_REL,	/* a source under --relative */
-	ROLE_RECV_ARG,		/* the destination the server writes */
-	ROLE_READ_FILE,		/* --files-from */
-	ROLE_WRITE_FILE,	/* --log-file */
-	ROLE_MUST_EXIST_DIR,	/* --temp-dir */
-	ROLE_CREATE_DIR,	/* --backup-dir */
-	ROLE_CREATE_PRIVATE_DIR, /* --partial-dir (0700) */
-	ROLE_BASIS_DIR,		/* --link-dest, --compare-dest, --copy-dest */
 };
 
 /* What an option makes rsync read or do (struct opt's needs, REQ_*). */

@@ -4,8 +4,21 @@
 
 #include <sys/types.h>
 
-#include "opttab.h"
 #include "util.h"
+
+/* What rsync will do with a path; decides how it is pinned (confine.c). */
+enum role {
+	ROLE_NONE,		/* not a path, or not confined */
+	ROLE_SENDER_ARG,	/* a source the server sends */
+	ROLE_SENDER_ARG_REL,	/* a source under --relative */
+	ROLE_RECV_ARG,		/* the destination the server writes */
+	ROLE_READ_FILE,		/* --files-from */
+	ROLE_WRITE_FILE,	/* --log-file */
+	ROLE_MUST_EXIST_DIR,	/* --temp-dir */
+	ROLE_CREATE_DIR,	/* --backup-dir */
+	ROLE_CREATE_PRIVATE_DIR, /* --partial-dir (0700) */
+	ROLE_BASIS_DIR,		/* --link-dest, --compare-dest, --copy-dest */
+};
 
 #define MAX_SYMLINKS	40	/* as the kernel's path walk */
 #define MAX_DEPTH_WALK	256	/* directory levels held during one walk */
