@@ -1,6 +1,6 @@
 # shellcheck shell=sh
 # tests/sshd-env.sh - a private sshd on a machine where sshd never ran.
-# Sourced (by sh or bash) by tests/demo.sh, tests/integration/lib.sh and
+# Sourced (by sh or bash) by tests/demo.sh, tests/lib/harness.sh and
 # bench/lib.sh.  Their sshd is "sshd -i -f CONFIG", started per connection
 # by the client's ProxyCommand: no port, no daemon, loopback only.  It reads
 # nothing of the system's /etc/ssh (its own host key; no sshd_config, host

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
-# Integration-test helpers for rsguard: counters, reporting, and a private
-# sshd reached per connection through ProxyCommand="sshd -i" (loopback only,
-# no listening socket at all).
+# Integration-test helpers for rsguard: the suite's use of the shared
+# tests/lib/harness.sh (results, the private sshd reached per connection
+# through ProxyCommand="sshd -i", the sandbox probe) and its own helpers.
 #
 # Environment shared between run.sh and the test_*.sh files:
 #   IT_ROOT     absolute path of the source tree (holds ./rsguard)
@@ -14,92 +14,45 @@
 IT_ROOT=${IT_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 RSGUARD="$IT_ROOT/rsguard"
 SSHD=${SSHD:-/usr/sbin/sshd}
-# shellcheck source=../sshd-env.sh
-. "$IT_ROOT/tests/sshd-env.sh"
 RSYNC=${RSYNC:-$(command -v rsync)}
 RECORDER="$IT_ROOT/tests/security/recorder"	# fake rsync (recorder.c)
 
-N_PASS=0 N_FAIL=0 N_SKIP=0
 CUR_TEST=""
+# the result lines, counters and sshd of tests/lib/harness.sh; H_RESULTS
+# collects every test file's results for run.sh
+# shellcheck source=../lib/harness.sh
+. "$IT_ROOT/tests/lib/harness.sh"
+H_RESULTS=${IT_RESULTS:-}
 
 trace() { [ -n "${IT_VERBOSE:-}" ] && printf '    + %s\n' "$*" >&2; return 0; }
 
-_record() { [ -n "${IT_RESULTS:-}" ] && printf '%s %s\n' "$1" "$2" >>"$IT_RESULTS"; return 0; }
-
 # shellcheck disable=SC2120
-pass() {
-	N_PASS=$((N_PASS + 1))
-	printf 'ok    %s%s\n' "$CUR_TEST" "${1:+ ($1)}"
-	_record pass "$CUR_TEST"
-}
-# fail MSG...: records the failure; the test function should `return 1`.
+pass() { h_ok "$CUR_TEST${1:+ ($1)}"; }
+# fail MSG...: records the failure (with the saved stderr of the last rs
+# or rsq); the test function should `return 1`.
 fail() {
-	N_FAIL=$((N_FAIL + 1))
-	printf 'FAIL  %s: %s\n' "$CUR_TEST" "$*"
-	_record fail "$CUR_TEST"
+	local err=()
 	if [ -n "${LAST_ERR:-}" ] && [ -s "$LAST_ERR" ]; then
-		sed 's/^/        stderr: /' "$LAST_ERR" | head -15
+		mapfile -t err < <(sed 's/^/stderr: /' "$LAST_ERR" | head -15)
 	fi
-	return 1
+	h_fail "$CUR_TEST: $*" "${err[@]}"
 }
-skip() {
-	N_SKIP=$((N_SKIP + 1))
-	printf 'skip  %s: %s\n' "$CUR_TEST" "$*"
-	_record skip "$CUR_TEST"
-	return 0
-}
+skip() { h_skip "$CUR_TEST" "$*"; }
 
 # ---- sshd -------------------------------------------------------------------
 
-# setup_sshd: create IT_SSHDIR with host key, client key, sshd_config and a
-# known_hosts entry; validate with sshd -t.  Exports the IT_* variables.
+# setup_sshd: the suite's sshd (h_sshd_setup) under IT_WORK; exports
+# IT_SSHDIR (host key, config, client key, known_hosts).
 setup_sshd() {
-	IT_SSHDIR=$(mktemp -d "${IT_WORK:-/tmp}/sshd.XXXXXX")
-	chmod 700 "$IT_SSHDIR"
-	ssh-keygen -q -t ed25519 -N '' -C it-host -f "$IT_SSHDIR/host_ed25519" || return 1
-	ssh-keygen -q -t ed25519 -N '' -C it-client -f "$IT_SSHDIR/client_ed25519" || return 1
-	: >"$IT_SSHDIR/authorized_keys"
-	chmod 600 "$IT_SSHDIR/authorized_keys"
-	cat >"$IT_SSHDIR/sshd_config" <<EOF
-HostKey $IT_SSHDIR/host_ed25519
-ListenAddress 127.0.0.1
-AuthorizedKeysFile $IT_SSHDIR/authorized_keys
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-PermitRootLogin prohibit-password
-PidFile none
-LogLevel ERROR
-ExposeAuthInfo yes
-AllowTcpForwarding yes
-X11Forwarding no
-PrintMotd no
-PrintLastLog no
-Subsystem sftp internal-sftp
-EOF
-	sshd_env "$IT_SSHDIR/sshd_config" || return 1
-	# lint's RSG019 judges the sshd the suite runs, not the host's
-	export RSGUARD_SSHD_CONFIG=$IT_SSHDIR/sshd_config
-	printf 'rsguard-it %s\n' "$(cut -d' ' -f1,2 "$IT_SSHDIR/host_ed25519.pub")" \
-		>"$IT_SSHDIR/known_hosts"
-	load_sshd
+	h_sshd_setup "${IT_WORK:-/tmp}" || return 1
+	IT_SSHDIR=$H_SSHDIR
 	export IT_SSHDIR
 }
 
 # Re-derive SSH_OPTS in a test process (arrays don't survive export).
 load_sshd() {
-	[ -n "${IT_SSHDIR:-}" ] && [ -f "$IT_SSHDIR/sshd_config" ] || return 1
-	SSH_OPTS=(-F none
-		-o "ProxyCommand=$SSHD -i -f $IT_SSHDIR/sshd_config"
-		-o "UserKnownHostsFile=$IT_SSHDIR/known_hosts"
-		-o StrictHostKeyChecking=yes
-		-o HostKeyAlias=rsguard-it
-		-o "GlobalKnownHostsFile=/dev/null"
-		-i "$IT_SSHDIR/client_ed25519"
-		-o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes
-		-o LogLevel=ERROR -o ConnectTimeout=20)
+	H_SSHDIR=${IT_SSHDIR:-}
+	h_sshd_opts
 }
 
 # The "host" is only a name; ProxyCommand never opens a socket.
@@ -107,29 +60,11 @@ IT_HOST=localhost
 
 # ---- sandbox -----------------------------------------------------------------
 
-# probe_sandbox: once per suite run (per user), the probe of the sandbox
-# interface.  Exit 0: every serve the tests start runs with
-# IT_SANDBOX=--sandbox=require.  The "sandbox required" refusal: IT_SANDBOX
-# stays empty and one "skip sandbox" is recorded (no Landlock: the suite ran,
-# but not sandboxed).  Anything else (an rsguard without --sandbox): a failure.
+# probe_sandbox: once per suite run (per user), h_probe_sandbox: exports
+# IT_SANDBOX, "--sandbox=require" or empty (then one "skip sandbox").
 probe_sandbox() {
-	local out err rc
-	out=$(mktemp "$IT_WORK/probe.XXXXXX") && err=$(mktemp "$IT_WORK/probe.XXXXXX") || return 1
-	SSH_ORIGINAL_COMMAND='rsync --server --sender -vlr . .' "$RSGUARD" serve \
-		--log=none --explain --sandbox=require -ro /tmp >"$out" 2>"$err" </dev/null
-	rc=$?
-	IT_SANDBOX=
-	if [ "$rc" = 0 ]; then
-		IT_SANDBOX=--sandbox=require
-		echo "sandbox: every serve runs with $IT_SANDBOX ($(grep -m1 '^sandbox: mode' "$out"))"
-	elif [ "$rc" = 1 ] && grep -q '^rsguard: error: sandbox required' "$err"; then
-		echo "skip  sandbox: no full Landlock, serve runs with its default: $(head -1 "$err")"
-		_record skip sandbox
-	else
-		echo "FAIL  sandbox probe: exit $rc: $(head -c 300 "$err")"
-		_record fail sandbox-probe
-	fi
-	rm -f "$out" "$err"
+	h_probe_sandbox "$RSGUARD"
+	IT_SANDBOX=$H_SANDBOX
 	export IT_SANDBOX
 }
 
@@ -262,11 +197,11 @@ run_tests() {
 	for fn in "$@"; do
 		CUR_TEST=$fn
 		: >"$LAST_ERR"
-		local before=$((N_PASS + N_FAIL + N_SKIP))
+		local before=$((H_PASS + H_FAIL + H_SKIP))
 		"$fn"
 		local rc=$?
 		cleanup_scratch
-		if [ $((N_PASS + N_FAIL + N_SKIP)) = "$before" ]; then
+		if [ $((H_PASS + H_FAIL + H_SKIP)) = "$before" ]; then
 			if [ "$rc" = 0 ]; then pass; else fail "returned $rc without reporting"; fi
 		fi
 	done

@@ -4,16 +4,22 @@
 #
 # Runs every tests/integration/test_*.sh.  As root, runs the whole suite a
 # second time as an unprivileged user (rsguard-test, created if missing).
-# Last line: "integration: N passed, M failed, K skipped"; exit 1 on failure.
+# Results and the second run: tests/lib/harness.sh.  Last line:
+# "integration: N passed, M failed, K skipped"; exit 1 on failure.
 #
 #   IT_VERBOSE=1     trace ssh/rsync commands
 #   IT_ONLY=PATTERN  only test files whose name contains PATTERN
+#   IT_TESTS, IT_CASES  only those test functions (test_mirror_data.sh,
+#                    test_checks.sh), passed on to the unprivileged run
 set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 IT_ROOT=$(cd "$HERE/../.." && pwd)
 export IT_ROOT
-IT_USER=${IT_USER:-rsguard-test}
+H_USER=${IT_USER:-rsguard-test}
+
+# shellcheck source=../lib/harness.sh
+. "$IT_ROOT/tests/lib/harness.sh"
 
 # run_suite LABEL: run all test files as the current user; prints the
 # per-user summary line "LABEL: N passed, M failed, K skipped".
@@ -27,22 +33,18 @@ run_suite() {
 	# shellcheck source=lib.sh
 	. "$HERE/lib.sh"
 	if ! setup_sshd; then
-		echo "$label: sshd setup failed"
-		echo "fail sshd-setup" >>"$IT_RESULTS"
+		h_fail "$label: sshd set-up"
 	else
 		probe_sandbox	# exports IT_SANDBOX to the test files
 		for t in "$HERE"/test_*.sh; do
 			[ -n "${IT_ONLY:-}" ] && [[ $t != *"$IT_ONLY"* ]] && continue
 			echo "== $label: $(basename "$t")"
-			bash "$t" || echo "fail $(basename "$t")-exit$?" >>"$IT_RESULTS"
+			bash "$t" || h_fail "$label: $(basename "$t") exit $?"
 		done
 	fi
-	local p f s
-	p=$(grep -c '^pass ' "$IT_RESULTS")
-	f=$(grep -c '^fail ' "$IT_RESULTS")
-	s=$(grep -c '^skip ' "$IT_RESULTS")
+	h_count "$IT_RESULTS"
 	grep '^fail ' "$IT_RESULTS" | sed "s/^fail /$label FAILED: /"
-	echo "$label: $p passed, $f failed, $s skipped"
+	h_summary "$label"
 	rm -rf "$IT_WORK"
 }
 
@@ -51,55 +53,27 @@ if [ "${1:-}" = --inner ]; then
 	exit 0
 fi
 
-[ -x "$IT_ROOT/rsguard" ] || { echo "integration: $IT_ROOT/rsguard not built (run make)" >&2; exit 2; }
+h_need integration "$IT_ROOT/rsguard"
 
 LOG=$(mktemp "${TMPDIR:-/tmp}/rsguard-it-log.XXXXXX")
-chmod 644 "$LOG"
-tot_p=0 tot_f=0 tot_s=0
-add_totals() {
-	local line
-	line=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$LOG" | tail -1)
-	if [ -z "$line" ]; then
-		echo "integration: no summary from $1 run"; tot_f=$((tot_f + 1)); return
-	fi
-	# shellcheck disable=SC2086
-	set -- $line
-	tot_p=$((tot_p + $2)) tot_f=$((tot_f + $4)) tot_s=$((tot_s + $6))
-}
-
 if [ "$(id -u)" = 0 ]; then
 	run_suite root 2>&1 | tee "$LOG"
-	add_totals root
-	if ! id "$IT_USER" >/dev/null 2>&1; then
-		# with a real home: sshd chdirs there and complains otherwise
-		useradd --system --create-home --home-dir "/home/$IT_USER" \
-			--shell /bin/bash "$IT_USER" 2>/dev/null ||
-			useradd -m -s /bin/bash "$IT_USER"
-	fi
-	if id "$IT_USER" >/dev/null 2>&1; then
+	h_add_summary root "$LOG"
+	if h_user_dir; then
 		# the build tree must be readable (and traversable) by the user
-		if ! runuser -u "$IT_USER" -- test -x "$IT_ROOT/rsguard" -a -r "$HERE/lib.sh"; then
-			echo "integration: $IT_ROOT not readable by $IT_USER"; tot_f=$((tot_f + 1))
+		if ! runuser -u "$H_USER" -- test -x "$IT_ROOT/rsguard" -a -r "$HERE/lib.sh" \
+		    -a -r "$IT_ROOT/tests/lib/harness.sh"; then
+			h_fail "integration: $IT_ROOT not readable by $H_USER"
 		else
-			udir=$(mktemp -d /tmp/rsguard-it-user.XXXXXX)
-			chown "$IT_USER": "$udir"
-			: >"$LOG"
-			# HOME must be owned by the user (ssh refuses otherwise)
-			runuser -u "$IT_USER" -- env -i PATH="$PATH" HOME="$udir" \
-				TMPDIR="$udir" IT_VERBOSE="${IT_VERBOSE:-}" \
-				IT_ONLY="${IT_ONLY:-}" LANG=C.UTF-8 \
-				bash "$HERE/run.sh" --inner "$IT_USER" 2>&1 | tee "$LOG"
-			add_totals "$IT_USER"
-			rm -rf "$udir"
+			h_user_run "$HERE/run.sh" IT_VERBOSE="${IT_VERBOSE:-}" \
+			    IT_ONLY="${IT_ONLY:-}" IT_TESTS="${IT_TESTS:-}" \
+			    IT_CASES="${IT_CASES:-}"
 		fi
-	else
-		echo "integration: cannot create $IT_USER; unprivileged run skipped"
-		tot_s=$((tot_s + 1))
+		rm -rf "$H_UDIR"
 	fi
 else
 	run_suite "$(id -un)" 2>&1 | tee "$LOG"
-	add_totals "$(id -un)"
+	h_add_summary "$(id -un)" "$LOG"
 fi
 rm -f "$LOG"
-echo "integration: $tot_p passed, $tot_f failed, $tot_s skipped"
-[ "$tot_f" = 0 ]
+h_finish integration

@@ -26,11 +26,14 @@ run() {
 	local script=$1; shift
 	env "$@" RSGUARD="${RG:-$RSGUARD}" HIJACK="${HJ:-$HIJACK}" \
 	    bash "$script" --inner mut 2>&1 |
-	    grep -E '^(FAIL|SKIP|#     [^k]|mut: )' | sed 's/rsguard-sb\.[A-Za-z0-9]*/SCR/g'
+	    grep -E '^(FAIL|skip|#     [^k]|mut: )' | sed 's/rsguard-sb\.[A-Za-z0-9]*/SCR/g'
 }
 
-cp "$HERE/run.sh" "$M/base.sh"
-BASE=$(run "$M/base.sh")
+# the copies sit where run.sh finds tests/lib/harness.sh: ../lib
+mkdir -p "$M/sandbox" "$M/lib"
+cp "$TOP/tests/lib/harness.sh" "$M/lib/"
+cp "$HERE/run.sh" "$M/sandbox/base.sh"
+BASE=$(run "$M/sandbox/base.sh")
 echo "baseline: $(echo "$BASE" | tail -1)"
 
 ndet=0 nmiss=0
@@ -52,12 +55,12 @@ judge() {
 # sed_mutant NAME WANT-ERE SED-EXPR: run.sh with one expectation changed.
 sed_mutant() {
 	local name=$1 want=$2 expr=$3
-	sed -e "$expr" "$HERE/run.sh" >"$M/mut.sh"
-	if cmp -s "$HERE/run.sh" "$M/mut.sh"; then
+	sed -e "$expr" "$HERE/run.sh" >"$M/sandbox/mut.sh"
+	if cmp -s "$HERE/run.sh" "$M/sandbox/mut.sh"; then
 		nmiss=$((nmiss + 1)); echo "MISSED    $name: the sed did not apply"
 		return
 	fi
-	run "$M/mut.sh" >"$M/out"
+	run "$M/sandbox/mut.sh" >"$M/out"
 	judge "$name" "$want"
 }
 
@@ -109,7 +112,7 @@ for a; do d=\$a; done
 exit \$rc
 EOF
 chmod 755 "$M/rg-touch"
-RG=$M/rg-touch run "$M/base.sh" >"$M/out"
+RG=$M/rg-touch run "$M/sandbox/base.sh" >"$M/out"
 judge "a file left outside DIR" 'trees changed'
 
 # a #! wrapper as --rsync: one more variable and descriptor (off runs);
@@ -120,7 +123,7 @@ case "\$1" in --server) exec env MUTANT=1 "$HIJACK" "\$@" 5</dev/null ;; esac
 exec "$HIJACK" "\$@"
 EOF
 chmod 755 "$M/hj-env"
-HJ=$M/hj-env run "$M/base.sh" >"$M/out"
+HJ=$M/hj-env run "$M/sandbox/base.sh" >"$M/out"
 judge "environment and descriptors of rsync" 'environment is more than PATH|descriptors other'
 judge "a #! --rsync refused under require" 'require: run'
 
@@ -137,14 +140,14 @@ cat >"$M/hj-none" <<EOF
 exec "$HIJACK" "\$@"
 EOF
 chmod 755 "$M/rg-none" "$M/hj-none"
-RG=$M/rg-none HJ=$M/hj-none run "$M/base.sh" >"$M/out"
-if grep -q '^SKIP ' "$M/out" && ! grep -q '^FAIL' "$M/out" &&
+RG=$M/rg-none HJ=$M/hj-none run "$M/sandbox/base.sh" >"$M/out"
+if grep -q '^skip ' "$M/out" && ! grep -q '^FAIL' "$M/out" &&
     grep -q '^mut: 0 passed, 0 failed, [1-9]' "$M/out"; then
 	ndet=$((ndet + 1)); echo "detected  no Landlock: $(tail -1 "$M/out")"
 else
 	nmiss=$((nmiss + 1)); echo "MISSED    no Landlock"; head -5 "$M/out"
 fi
-RG=$M/rg-none run "$M/base.sh" >"$M/out"
+RG=$M/rg-none run "$M/sandbox/base.sh" >"$M/out"
 judge "an rsguard that refuses require on a full kernel" 'FAIL  mut: probe'
 
 echo "mutants: $ndet detected, $nmiss missed"

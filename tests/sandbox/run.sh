@@ -25,10 +25,11 @@
 # Plus: refusals (require on a weaker ABI, bad option values: exit 1, the
 # stand-in never runs), --explain (rules printed, nothing runs).
 #
-# Without the full Landlock ruleset (ABI >= 6) the sandbox checks print
-# SKIP and the script exits 0.  As root everything runs a second time as
-# the unprivileged user rsguard-test (created if missing), from a copy of
-# rsguard and the stand-in that user can read.
+# Without the full Landlock ruleset (ABI >= 6) the sandbox checks are
+# skipped and the script exits 77 (not run).  As root everything runs a
+# second time as the unprivileged user rsguard-test (created if missing),
+# from a copy of rsguard, the stand-in and this script that user can read.
+# Results and the second run: tests/lib/harness.sh.
 # Last line: "sandbox: N passed, M failed, K skipped"; exit 1 on failure.
 # tests/sandbox/mutants.sh shows that each of these checks can fail.
 set -u
@@ -43,14 +44,9 @@ VERBOSE=${VERBOSE:-0}
 SB_TABLE=${SB_TABLE:-}
 LABEL=$(id -un)
 
-npass=0 nfail=0 nskip=0
-ok()    { npass=$((npass + 1)); echo "ok    $LABEL: $1"; }
-notok() {
-	local l
-	nfail=$((nfail + 1)); echo "FAIL  $LABEL: $1"; shift
-	for l in "$@"; do echo "#     $l"; done
-}
-skip()  { nskip=$((nskip + 1)); echo "SKIP  $LABEL: $1 ($2)"; }
+# shellcheck source=../lib/harness.sh
+. "$HERE/../lib/harness.sh"
+H_USER=$SB_USER
 
 # ---- what stops each try -------------------------------------------------
 # name -> "LL SC [CAP]": LL is the Landlock ABI from which the domain
@@ -231,7 +227,7 @@ hj() {
 	[ "$rc" = 0 ] || probs+=("rsguard exit $rc")
 	grep -qx 'HIJACK done' "$out" || probs+=("the stand-in did not finish")
 	if [ ${#probs[@]} -gt 0 ]; then
-		notok "$name: run" "${probs[@]}" "$(head -5 "$out")"
+		h_fail "$LABEL: $name: run" "${probs[@]}" "$(head -5 "$out")"
 		return
 	fi
 
@@ -277,9 +273,9 @@ hj() {
 		[[ " $list " == *" ${a#ATTEMPT } "* ]] || probs+=("unexpected: $a ${R[$a]}")
 	done
 	if [ ${#probs[@]} -eq 0 ]; then
-		ok "$name: $n attempts as expected (landlock $level, seccomp $sc)"
+		h_ok "$LABEL: $name: $n attempts as expected (landlock $level, seccomp $sc)"
 	else
-		notok "$name: attempts (landlock $level, seccomp $sc)" "${probs[@]}"
+		h_fail "$LABEL: $name: attempts (landlock $level, seccomp $sc)" "${probs[@]}"
 	fi
 
 	# legit: what rsync needs keeps working
@@ -301,9 +297,9 @@ hj() {
 		[ "$got" = ALLOWED ] || probs+=("$a: $got")
 	done
 	if [ ${#probs[@]} -eq 0 ]; then
-		ok "$name: $n legitimate operations work"
+		h_ok "$LABEL: $name: $n legitimate operations work"
 	else
-		notok "$name: legitimate operations" "${probs[@]}"
+		h_fail "$LABEL: $name: legitimate operations" "${probs[@]}"
 	fi
 
 	# uncovered: what the man page says Landlock leaves open
@@ -317,16 +313,16 @@ hj() {
 				probs+=("$a: $line")
 			elif [ -z "${XATTR_NOTED:-}" ]; then
 				XATTR_NOTED=1
-				skip "setxattr" "user.* xattrs not supported on $SCR"
+				h_skip "$LABEL: setxattr" "user.* xattrs not supported on $SCR"
 			fi ;;
 		"") probs+=("$a: not reported") ;;
 		*) probs+=("$a: $line (rsguard(1) says Landlock does not cover it)") ;;
 		esac
 	done
 	if [ ${#probs[@]} -eq 0 ]; then
-		ok "$name: uncovered operations still succeed, as documented"
+		h_ok "$LABEL: $name: uncovered operations still succeed, as documented"
 	else
-		notok "$name: uncovered operations" "${probs[@]}"
+		h_fail "$LABEL: $name: uncovered operations" "${probs[@]}"
 	fi
 
 	# extra: --sandbox-read
@@ -340,9 +336,9 @@ hj() {
 	line=${R[EXTRA write]-}
 	[ "${line%% *}" = "$want" ] || probs+=("write: want $want, got $line")
 	if [ ${#probs[@]} -eq 0 ]; then
-		ok "$name: --sandbox-read path$([ "${XREAD:-0}" = 1 ] || echo " (not given)")"
+		h_ok "$LABEL: $name: --sandbox-read path$([ "${XREAD:-0}" = 1 ] || echo " (not given)")"
 	else
-		notok "$name: --sandbox-read path" "${probs[@]}"
+		h_fail "$LABEL: $name: --sandbox-read path" "${probs[@]}"
 	fi
 
 	# info: environment, descriptors, no_new_privs, core limit
@@ -365,16 +361,16 @@ hj() {
 		    probs+=("--sandbox=off changed the core limit (want $CORE_BYTES):$info")
 	fi
 	if [ ${#probs[@]} -eq 0 ]; then
-		ok "$name: environment, descriptors, no_new_privs, core limit"
+		h_ok "$LABEL: $name: environment, descriptors, no_new_privs, core limit"
 	else
-		notok "$name: environment" "${probs[@]}"
+		h_fail "$LABEL: $name: environment" "${probs[@]}"
 	fi
 
 	# tree
 	if [ "$before" = "$after" ]; then
-		ok "$name: DIR and outside unchanged"
+		h_ok "$LABEL: $name: DIR and outside unchanged"
 	else
-		notok "$name: trees changed" \
+		h_fail "$LABEL: $name: trees changed" \
 		    "$(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | head -8)"
 	fi
 
@@ -392,9 +388,9 @@ hj() {
 	fi
 	if [ -n "${LOGWANT:-}" ]; then
 		if [ ${#probs[@]} -eq 0 ]; then
-			ok "$name: log says $(grep ' start ' "$log" | grep -oE 'sandbox=[^ ]*')"
+			h_ok "$LABEL: $name: log says $(grep ' start ' "$log" | grep -oE 'sandbox=[^ ]*')"
 		else
-			notok "$name: log" "${probs[@]}"
+			h_fail "$LABEL: $name: log" "${probs[@]}"
 		fi
 	fi
 }
@@ -417,9 +413,9 @@ refused() {
 	grep -q HIJACK "$err" "$SCR/logs/refused.out" && probs+=("the stand-in ran")
 	[ "$before" = "$after" ] || probs+=("tree changed")
 	if [ ${#probs[@]} -eq 0 ]; then
-		ok "refused: $name ($(head -1 "$err"))"
+		h_ok "$LABEL: refused: $name ($(head -1 "$err"))"
 	else
-		notok "refused: $name" "${probs[@]}" "stderr: $(head -2 "$err")"
+		h_fail "$LABEL: refused: $name" "${probs[@]}" "stderr: $(head -2 "$err")"
 	fi
 }
 
@@ -454,9 +450,9 @@ explain() {
 	grep -q '^sandbox allow /bin/sh\|^sandbox allow /usr/bin/dash' "$out" &&
 	    probs+=("a shell is allowed")
 	if [ ${#probs[@]} -eq 0 ]; then
-		ok "explain $role $*: $(grep -c '^sandbox' "$out") sandbox lines, nothing ran"
+		h_ok "$LABEL: explain $role $*: $(grep -c '^sandbox' "$out") sandbox lines, nothing ran"
 	else
-		notok "explain $role $*" "${probs[@]}"
+		h_fail "$LABEL: explain $role $*" "${probs[@]}"
 	fi
 }
 
@@ -465,7 +461,7 @@ suite() {
 	local kabi full n role
 	trap cleanup EXIT
 	if ! setup; then
-		notok "setup" "helpers did not start"
+		h_fail "$LABEL: setup" "helpers did not start"
 		return
 	fi
 	kabi=$("$HIJACK" --landlock-abi)
@@ -477,11 +473,11 @@ suite() {
 	    "io_uring sockets: $IOURING_OK, char devices: $CHR, user namespaces: $USERNS"
 	if [ "$full" = 0 ]; then
 		if [ "$kabi" -ge 6 ]; then
-			notok "probe" "the kernel offers Landlock ABI $kabi but" \
+			h_fail "$LABEL: probe" "the kernel offers Landlock ABI $kabi but" \
 			    "serve --sandbox=require --explain refuses"
 		else
 			for n in require off auto abi-sweep refusals explain; do
-				skip "sandbox $n" "no full Landlock (kernel ABI $kabi)"
+				h_skip "$LABEL: sandbox $n" "no full Landlock (kernel ABI $kabi)"
 			done
 		fi
 		return
@@ -563,78 +559,47 @@ suite() {
 
 	# the ptrace/signal target went on running (detached, continued)
 	if [ "$(awk '{print $3}' "/proc/$TARGET/stat" 2>/dev/null)" = S ]; then
-		ok "the traced and signalled process is alive and running"
+		h_ok "$LABEL: the traced and signalled process is alive and running"
 	else
-		notok "target process" "state: $(cat "/proc/$TARGET/stat" 2>&1)"
+		h_fail "$LABEL: target process" "state: $(cat "/proc/$TARGET/stat" 2>&1)"
 	fi
-}
-
-finish() {
-	echo "$1: $npass passed, $nfail failed, $nskip skipped"
 }
 
 if [ "${1:-}" = --inner ]; then
 	LABEL=${2:-$LABEL}
 	suite
-	finish "$LABEL"
+	h_summary "$LABEL"
 	exit 0
 fi
 
-for f in "$RSGUARD" "$HIJACK"; do
-	if [ ! -x "$f" ]; then
-		echo "sandbox: $f not built (make sandbox)"
-		echo "sandbox: 0 passed, 1 failed, 0 skipped"
-		exit 1
-	fi
-done
+h_need sandbox "$RSGUARD" "$HIJACK"
 
 START=$(date +%s%N)
 if [ "$(id -u)" = 0 ]; then
 	LABEL=root
-	(suite; finish root) | tee "${TMPDIR:-/tmp}/rsguard-sb-root.$$"
-	summary=$(tail -1 "${TMPDIR:-/tmp}/rsguard-sb-root.$$")
-	rm -f "${TMPDIR:-/tmp}/rsguard-sb-root.$$"
-	read -r _ npass _ nfail _ nskip _ <<<"$summary"
-	if ! id "$SB_USER" >/dev/null 2>&1; then
-		useradd --system --create-home --home-dir "/home/$SB_USER" \
-		    --shell /bin/bash "$SB_USER" 2>/dev/null ||
-		    useradd -m -s /bin/bash "$SB_USER"
-	fi
-	if id "$SB_USER" >/dev/null 2>&1; then
+	rlog=$(mktemp "${TMPDIR:-/tmp}/rsguard-sb-root.XXXXXX")
+	(suite; h_summary root) | tee "$rlog"
+	h_add_summary root "$rlog"
+	rm -f "$rlog"
+	if h_user_dir; then
 		# a copy the user can read and run (the build tree may not be)
-		udir=$(mktemp -d /tmp/rsguard-sb-user.XXXXXX)
-		chmod 755 "$udir"
-		install -m 755 "$RSGUARD" "$udir/rsguard"
-		install -m 755 "$HIJACK" "$udir/hijack"
-		install -m 755 "$HERE/run.sh" "$udir/run.sh"
-		install -d -o "$SB_USER" -m 700 "$udir/tmp"
+		install -m 755 "$RSGUARD" "$H_UDIR/rsguard"
+		install -m 755 "$HIJACK" "$H_UDIR/hijack"
+		install -D -m 755 "$HERE/run.sh" "$H_UDIR/sandbox/run.sh"
+		install -D -m 644 "$H_LIB/harness.sh" "$H_UDIR/lib/harness.sh"
 		utable=
 		if [ -n "$SB_TABLE" ]; then
-			utable=$udir/tmp/table
-			install -o "$SB_USER" -m 600 /dev/null "$utable"
+			utable=$H_UDIR/home/table
+			install -o "$H_USER" -m 600 /dev/null "$utable"
 		fi
-		runuser -u "$SB_USER" -- env -i PATH="$PATH" HOME="$udir/tmp" \
-		    TMPDIR="$udir/tmp" RSGUARD="$udir/rsguard" \
-		    HIJACK="$udir/hijack" VERBOSE="$VERBOSE" SB_TABLE="$utable" \
-		    bash "$udir/run.sh" --inner "$SB_USER" >"$udir/out" 2>&1
-		cat "$udir/out"
+		h_user_run "$H_UDIR/sandbox/run.sh" RSGUARD="$H_UDIR/rsguard" \
+		    HIJACK="$H_UDIR/hijack" VERBOSE="$VERBOSE" SB_TABLE="$utable"
 		[ -n "$utable" ] && cat "$utable" >>"$SB_TABLE"
-		summary=$(grep -E "^$SB_USER: [0-9]+ passed" "$udir/out" | tail -1)
-		if [ -z "$summary" ]; then
-			echo "FAIL  $SB_USER: no summary from the unprivileged run"
-			nfail=$((nfail + 1))
-		else
-			read -r _ p _ f _ s _ <<<"$summary"
-			npass=$((npass + p)) nfail=$((nfail + f)) nskip=$((nskip + s))
-		fi
-		rm -rf "$udir"
-	else
-		skip "unprivileged run" "cannot create $SB_USER"
+		rm -rf "$H_UDIR"
 	fi
 else
 	suite
-	finish "$LABEL"
+	h_summary "$LABEL"
 fi
 echo "# took $(( ($(date +%s%N) - START) / 1000000 )) ms"
-finish sandbox
-[ "$nfail" -eq 0 ]
+h_finish sandbox

@@ -24,7 +24,8 @@
 #   D. the sandbox itself: the recorder tries what rsync must not be able
 #      to do (read or write outside DIR, exec, sockets, signals, FIFOs),
 #      under --sandbox=require and, as a control, --sandbox=off.
-# Output: TAP-ish "ok N - desc" lines, then
+# Output: the result lines of tests/lib/harness.sh ("ok    desc", "FAIL  desc"
+# with "#" detail lines, "skip  desc: why"), then
 #   "security: N passed, M failed, K skipped"; exit status 1 on any failure.
 
 set -u
@@ -37,24 +38,9 @@ REC=${RECORDER:-$TOP/tests/security/recorder}
 REAL_RSYNC=${REAL_RSYNC:-/usr/bin/rsync}
 VERBOSE=${VERBOSE:-0}
 
-n=0 npass=0 nfail=0 nskip=0
-ok()    { n=$((n+1)); npass=$((npass+1)); echo "ok $n - $1"; }
-notok() { n=$((n+1)); nfail=$((nfail+1)); echo "not ok $n - $1"; shift
-          local l; for l in "$@"; do echo "#   $l"; done; }
-skip()  { n=$((n+1)); nskip=$((nskip+1)); echo "ok $n - $1 # SKIP $2"; }
-finish() {
-	echo "security: $npass passed, $nfail failed, $nskip skipped"
-	[ "$nfail" -eq 0 ]
-	exit $?
-}
-
-for f in "$RSGUARD" "$REC"; do
-	if [ ! -x "$f" ]; then
-		echo "Bail out! $f not built (run make rsguard tests/security/recorder in $TOP)"
-		echo "security: 0 passed, 1 failed, 0 skipped"
-		exit 1
-	fi
-done
+# shellcheck source=../lib/harness.sh
+. "$TOP/tests/lib/harness.sh"
+h_need security "$RSGUARD" "$REC"
 
 SCR=$(mktemp -d "${TMPDIR:-/tmp}/rsguard-sec.XXXXXX") || exit 1
 SCR=$(cd "$SCR" && pwd -P)
@@ -94,26 +80,11 @@ echo "$SECRET"         > "$OUT/racedir/data.txt"
 snap() { (cd "$SCR" && find root outside -printf '%p %y %s %m %l\n' | sort); }
 
 # ---------------------------------------------------------------- sandbox probe
-# The probe from the sandbox interface: exit 0 means the full Landlock
-# ruleset is there.  A refusal for any other reason than "sandbox required"
-# (an rsguard without --sandbox, say) is a failure, not a skip; the suite
-# then goes on without the option.
-SANDBOX=
-SSH_ORIGINAL_COMMAND='rsync --server --sender -vlr . .' "$RSGUARD" serve \
-	--log=none --explain --sandbox=require -ro /tmp \
-	>"$SCR/probe.out" 2>"$SCR/probe.err" </dev/null
-rc=$?
-if [ "$rc" = 0 ]; then
-	SANDBOX=--sandbox=require
-	echo "# sandbox: every serve runs with $SANDBOX"
-	grep '^sandbox' "$SCR/probe.out" | sed 's/^/#   /'
-elif [ "$rc" = 1 ] && grep -q '^rsguard: error: sandbox required' "$SCR/probe.err"; then
-	n=$((n+1)); nskip=$((nskip+1))
-	echo "ok $n - sandbox # SKIP sandbox: no full Landlock, suite runs without --sandbox=require: $(head -1 "$SCR/probe.err")"
-else
-	notok "sandbox probe: rc=$rc, not the \"sandbox required\" refusal; suite runs without --sandbox=require" \
-		"stderr: $(head -c 300 "$SCR/probe.err")" "stdout: $(head -c 300 "$SCR/probe.out")"
-fi
+# h_probe_sandbox (tests/lib/harness.sh): every serve below runs with
+# --sandbox=require where the kernel has the full Landlock ruleset; else
+# one skip, or a failure when the refusal is not "sandbox required".
+h_probe_sandbox "$RSGUARD"
+SANDBOX=$H_SANDBOX
 
 # --------------------------------------------------------------- the recorder
 # $REC (recorder.c) writes its record to fd 2 as "REC ..." lines, the only
@@ -209,11 +180,11 @@ run_case() {
 		[ "$before" = "$after" ] || probs+=("tree changed: $(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | head -3 | tr '\n' ' ')")
 	fi
 	if [ ${#probs[@]} -eq 0 ]; then
-		ok "$expect: $desc"
+		h_ok "$expect: $desc"
 	else
 		probs+=("rc=$rc stderr: ${err:-<empty>}")
 		[ "$VERBOSE" = 1 ] && [ -e "$REC_LOG" ] && probs+=("argv: $(grep '^ARG ' "$REC_LOG" | cut -c5- | tr '\n' ' ')")
-		notok "$expect: $desc" "${probs[@]}"
+		h_fail "$expect: $desc" "${probs[@]}"
 	fi
 }
 
@@ -397,7 +368,7 @@ run_case REFUSE "$UNSAFE" '-R /./X/X/ (through the link)' "$R . /./reltrap/reltr
 # The kernel caps one environment string at MAX_ARG_STRLEN (131072 bytes,
 # "SSH_ORIGINAL_COMMAND=" and the NUL included), so no sshd can hand rsguard a
 # longer command; test the largest deliverable one and one just under 131072.
-skip 'REFUSE: oversized command (>131072 bytes)' 'execve cannot deliver an env string over MAX_ARG_STRLEN'
+h_skip 'REFUSE: oversized command (>131072 bytes)' 'execve cannot deliver an env string over MAX_ARG_STRLEN'
 maxv=$((131072 - 22))
 big=$(head -c $((maxv - ${#W} - 3)) /dev/zero | tr '\0' a)
 run_case REFUSE ''          "near-limit command ($maxv bytes, one huge word)" "$W . $big"
@@ -420,9 +391,9 @@ SSH_ORIGINAL_COMMAND="$S . many/*{10000..29999}" timeout 20 "$RSGUARD" serve \
 	>/dev/null 2>"$SCR/err" </dev/null
 rc=$?
 if [ "$rc" = 1 ] && grep -q 'refused from=[^ ]* user=[^ ]* key=[^:]*: wildcards need too many comparisons.*command: rsync --server --sender' "$SCR/glob.log"; then
-	ok 'glob cost: the refusal has its log record'
+	h_ok 'glob cost: the refusal has its log record'
 else
-	notok 'glob cost: the refusal has its log record' "rc=$rc" \
+	h_fail 'glob cost: the refusal has its log record' "rc=$rc" \
 		"log: $(head -c 300 "$SCR/glob.log" 2>/dev/null)" "stderr: $(head -c 300 "$SCR/err")"
 fi
 if command -v strace >/dev/null; then
@@ -434,12 +405,12 @@ if command -v strace >/dev/null; then
 	# One pass over 30,000 names is about 50 calls of 32 KiB; one per
 	# pattern would be 20,000 passes.
 	if [ "$rc" = 0 ] && [ -n "$calls" ] && [ "$calls" -le 200 ]; then
-		ok "glob cost: 20000 patterns read many/ in $calls getdents64 calls"
+		h_ok "glob cost: 20000 patterns read many/ in $calls getdents64 calls"
 	else
-		notok 'glob cost: getdents64 calls bounded' "rc=$rc calls=${calls:-?} (want <= 200)"
+		h_fail 'glob cost: getdents64 calls bounded' "rc=$rc calls=${calls:-?} (want <= 200)"
 	fi
 else
-	skip 'glob cost: getdents64 calls bounded' 'no strace'
+	h_skip 'glob cost: getdents64 calls bounded' 'no strace'
 fi
 rm -rf "$ROOT/many"
 run_case REFUSE 'backslash' 'unterminated trailing backslash' "$S . a.txt\\"
@@ -486,11 +457,11 @@ probe_expect() {
 		case $allowed in *" $p "*) want=ok ;; *) want=denied ;; esac
 		got=$(sed -n "s/^$p //p" "$SCR/probes")
 		if [ -s "$SCR/probe.prob" ]; then
-			notok "sandbox, $desc: $p $want" "$(cat "$SCR/probe.prob")"
+			h_fail "sandbox, $desc: $p $want" "$(cat "$SCR/probe.prob")"
 		elif [ "${got%% *}" = "$want" ]; then
-			ok "sandbox, $desc: $p $got"
+			h_ok "sandbox, $desc: $p $got"
 		else
-			notok "sandbox, $desc: $p $want" "got: ${got:-no PROBE line}"
+			h_fail "sandbox, $desc: $p $want" "got: ${got:-no PROBE line}"
 		fi
 	done
 }
@@ -515,17 +486,17 @@ part_d() {
 		grep -qx "$p ok" "$SCR/probes" || bad="$bad $p"
 	done
 	if [ -s "$SCR/probe.prob" ] || [ -n "$bad" ]; then
-		notok "sandbox control (--sandbox=off): every probe succeeds" \
+		h_fail "sandbox control (--sandbox=off): every probe succeeds" \
 			"failed:${bad:- none}" "$(cat "$SCR/probe.prob")" "$(tr '\n' ';' <"$SCR/probes")"
 	else
-		ok "sandbox control (--sandbox=off): every probe succeeds"
+		h_ok "sandbox control (--sandbox=off): every probe succeeds"
 	fi
 	rm -f "$ROOT/sandbox-probe"
 }
 
 if [ ! -x "$REAL_RSYNC" ]; then
-	skip "symlink attack" "no $REAL_RSYNC"; skip "race" "no $REAL_RSYNC"
-	part_d; finish
+	h_skip "symlink attack" "no $REAL_RSYNC"; h_skip "race" "no $REAL_RSYNC"
+	part_d; h_finish security
 fi
 
 rs() { timeout 20 "$REAL_RSYNC" -e "$STANDIN" "$@" </dev/null; }
@@ -541,9 +512,9 @@ echo pwned > "$L/pwned"; echo pwned > "$L/src2/l/pwned"
 
 rs -a "$L/src/" x:stage1/ >"$SCR/b.out" 2>&1
 if [ -L "$ROOT/stage1/l" ] || [ ! -e "$ROOT/stage1" ]; then
-	ok "step 1: symlink pushed as data (or refused): $(ls -l "$ROOT/stage1/l" 2>&1 | sed "s/.* -> /l -> /")"
+	h_ok "step 1: symlink pushed as data (or refused): $(ls -l "$ROOT/stage1/l" 2>&1 | sed "s/.* -> /l -> /")"
 else
-	notok "step 1: pushed symlink stored as something else" "$(ls -l "$ROOT/stage1")"
+	h_fail "step 1: pushed symlink stored as something else" "$(ls -l "$ROOT/stage1")"
 fi
 # Also put one at the top level.
 rs -a "$L/src/l" x: >>"$SCR/b.out" 2>&1
@@ -564,8 +535,8 @@ bcheck() {	# desc, then rsync args
 	[ "$after" = "$outside_before" ] || probs+=("outside/ changed: $(diff <(echo "$outside_before") <(echo "$after") | grep '^[<>]' | head -3 | tr '\n' ' ')")
 	no_secret "$L/pull" "$SCR/b.out" || probs+=("outside content received")
 	no_etc "$L/pull" || probs+=("/etc content received")
-	if [ ${#probs[@]} -eq 0 ]; then ok "$desc (rsync rc $rc)"
-	else notok "$desc" "${probs[@]}" "rsync rc=$rc: $(head -c 300 "$SCR/b.out")"; fi
+	if [ ${#probs[@]} -eq 0 ]; then h_ok "$desc (rsync rc $rc)"
+	else h_fail "$desc" "${probs[@]}" "rsync rc=$rc: $(head -c 300 "$SCR/b.out")"; fi
 }
 bcheck "step 2: push file to l/pwned"          "$L/pwned" x:l/pwned
 bcheck "step 2: push file to stage1/l/pwned"   "$L/pwned" x:stage1/l/pwned
@@ -586,11 +557,11 @@ bcheck "step 3: pull evil/passwd (/etc)"       x:evil/passwd "$L/pull/"
 bcheck "step 3: pull --files-from=l/secret.txt" --files-from=:l/secret.txt x: "$L/pull/ff/"
 # Sanity: the stand-in path really works (otherwise B/C prove nothing).
 rm -rf "$L/pull/sane"; rs -a x:sub/ "$L/pull/sane/" >"$SCR/b.out" 2>&1
-if [ -f "$L/pull/sane/deep/f.txt" ]; then ok "sanity: legitimate pull through stand-in works"
-else notok "sanity: legitimate pull through stand-in works" "$(head -c 300 "$SCR/b.out")"; fi
+if [ -f "$L/pull/sane/deep/f.txt" ]; then h_ok "sanity: legitimate pull through stand-in works"
+else h_fail "sanity: legitimate pull through stand-in works" "$(head -c 300 "$SCR/b.out")"; fi
 rs "$L/pwned" x:sub/legit >"$SCR/b.out" 2>&1
-if [ -f "$ROOT/sub/legit" ]; then ok "sanity: legitimate push through stand-in works"
-else notok "sanity: legitimate push through stand-in works" "$(head -c 300 "$SCR/b.out")"; fi
+if [ -f "$ROOT/sub/legit" ]; then h_ok "sanity: legitimate push through stand-in works"
+else h_fail "sanity: legitimate push through stand-in works" "$(head -c 300 "$SCR/b.out")"; fi
 
 echo "# C. rename-flip race (bounded to ~10s)"
 mkdir -p "$ROOT/race.d/sub"; echo "inside race" > "$ROOT/race.d/data.txt"
@@ -632,14 +603,14 @@ done
 touch "$SCR/stop"; wait "$FLIPPER_PID" 2>/dev/null; FLIPPER_PID=; rm -f "$SCR/stop"
 [ -d "$ROOT/race" ] && [ ! -L "$ROOT/race" ] || { echo "# flipper left race in a bad state"; ls -la "$ROOT" | sed 's/^/# /'; }
 if [ $bad -eq 0 ]; then
-	ok "race (rsguard only): $runs raced commands ($acc accepted), all pinned inside root"
+	h_ok "race (rsguard only): $runs raced commands ($acc accepted), all pinned inside root"
 else
 	# Regression (fixed in confine.c walk_parent): sender_arg() used to check
 	# the leaf, then walk again in parent_pin(); a parent component that
 	# vanished in between (mid-rename) was spelled unresolved as
 	# /proc/self/fd/ROOT/race/LEAF, and rsync re-resolved "race" itself --
 	# through the flipped-in symlink.
-	notok "race (rsguard only): $bad of $runs raced commands handed rsync an unpinned component" "$badmsg"
+	h_fail "race (rsguard only): $bad of $runs raced commands handed rsync an unpinned component" "$badmsg"
 fi
 
 # C2: through the real rsync, ~8s: no outside content may ever arrive.
@@ -664,15 +635,15 @@ while [ $((SECONDS - start)) -lt 8 ] && [ $pulls -lt 400 ]; do
 done
 touch "$SCR/stop"; wait "$FLIPPER_PID" 2>/dev/null; FLIPPER_PID=
 if [ $pulls -eq 0 ]; then
-	skip "race: no pulls completed" "too slow"
+	h_skip "race: no pulls completed" "too slow"
 elif [ $leaks -eq 0 ]; then
-	ok "race: $pulls raced pulls ($accepted completed), no outside content received"
+	h_ok "race: $pulls raced pulls ($accepted completed), no outside content received"
 else
 	# Regression: same root cause as C1 -- see the argv in the message.
-	notok "race: outside content received in $leaks of $pulls raced pulls" "$leakmsg"
+	h_fail "race: outside content received in $leaks of $pulls raced pulls" "$leakmsg"
 fi
 [ "$(cat "$OUT/racedir/data.txt")" = "$SECRET" ] && [ ! -e "$OUT/racedir/pwned" ] &&
-	ok "race: outside/ untouched" || notok "race: outside/ untouched"
+	h_ok "race: outside/ untouched" || h_fail "race: outside/ untouched"
 
 part_d
-finish
+h_finish security
