@@ -76,7 +76,7 @@ keyfile_check(const char *path, char *why, size_t whysz)
 		return refuse(why, whysz, path,
 		    "not a private key (no \"-----BEGIN ... PRIVATE "
 		    "KEY-----\" line)");
-	/* MUST 1 */
+	/* keyfile.c MUST 1 */
 	if (spawn_run(kg, NULL, NULL, 10, SPAWN_OUT | SPAWN_ERR, &r) == -1)
 		return refuse(why, whysz, path,
 		    "cannot run ssh-keygen to load it");

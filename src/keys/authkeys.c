@@ -663,7 +663,7 @@ authkeys_emit(const struct ak_line *l, const char **errstr)
 
 	if ((r = format(l, withkey, errstr)) == NULL)
 		return NULL;
-	/* MUST 4: what sshd reads back is what was meant */
+	/* authkeys.c MUST 4: what sshd reads back is what was meant */
 	if (withkey)
 		rc = authkeys_parse_line(r, strlen(r), &back, &e);
 	else {

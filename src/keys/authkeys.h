@@ -91,7 +91,7 @@ char	*authkeys_format(const struct ak_line *, const char **);
 
 /*
  * The one emitter of lines and fragments for people to install:
- * authkeys_format, then checked by parsing it back (MUST 4: the same
+ * authkeys_format, then checked by parsing it back (authkeys.c MUST 4: the same
  * options, values, key type, base64 text and comment).  With no key
  * (type NULL) only the options part is emitted and checked, a fragment
  * to put before a key.  Malloc'd; NULL with *errstr.

@@ -258,7 +258,7 @@ install(const char *file, int is_default, const struct ak_line *key,
 		    "unchanged\n", file);
 		goto out;
 	}
-	/* MUST 3: the owner is kept (only root can give it away) */
+	/* authorize.c MUST 3: the owner is kept (only root can give it away) */
 	if (afile_writeat(dfd, base, new, newlen, 0600, geteuid() == 0 ?
 	    uid : (uid_t)-1, gid, &e) == -1)
 		err(1, "%s: %s in %s", file, e, dir);
@@ -272,7 +272,10 @@ install(const char *file, int is_default, const struct ak_line *key,
 	free(dir);
 }
 
-/* MUST 4: serve's check of a writable DIR, before anything is printed. */
+/*
+ * authorize.c MUST 4: serve's check of a writable DIR, before anything
+ * is printed.
+ */
 static void
 check_exposure(const char *exe, const char *rdir, const char *file)
 {
@@ -418,7 +421,10 @@ parse_args(int argc, char **argv, struct auth_opts *o)
 		    "\"192.0.2.7,backup.example.org\" (no blanks or quotes)");
 }
 
-/* MUST 1: serve's command line, each word shell-quoted (allocated). */
+/*
+ * authorize.c MUST 1: serve's command line, each word shell-quoted
+ * (allocated).
+ */
 static char *
 serve_command(const struct auth_opts *o, const char *exe, const char *rdir)
 {
@@ -470,7 +476,7 @@ key_line(const struct auth_opts *o, const struct ak_line *key,
 	out.type = key->type;
 	out.b64 = key->b64;
 	out.comment = key->comment;
-	/* MUST 1: what sshd reads back is what was meant */
+	/* authorize.c MUST 1: what sshd reads back is what was meant */
 	if ((line = authkeys_emit(&out, &e)) == NULL)
 		errx(1, "cannot write the line: %s", e);
 	return line;
@@ -491,7 +497,7 @@ authorize_main(int argc, char **argv)
 	file = o.file;
 	read_pub(o.keyfile, &key);
 
-	/* MUST 2: absolute paths only */
+	/* authorize.c MUST 2: absolute paths only */
 	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) == -1)
 		err(1, "cannot find this program's path (/proc/self/exe)");
 	exe[n] = '\0';

@@ -116,7 +116,7 @@ why(const struct spawn_result *r)
 	return r->outlen > 0 ? r->out : "";
 }
 
-/* Could not tell: ssh itself failed or hung (MUST 2). */
+/* Could not tell: ssh itself failed or hung (check.c MUST 2). */
 static int
 inconclusive(const char *name, const struct spawn_result *r)
 {
@@ -168,7 +168,7 @@ t_probe(const char *dest)
 		report(T_PASS, "probe", "\"true\" exits 0: the key is accepted",
 		    NULL);
 	else if (r.timed_out || r.status == 255 || r.status < 0) {
-		/* MUST 5 */
+		/* check.c MUST 5 */
 		report(T_FAIL, "probe", no_connection(&r), r.timed_out ? NULL :
 		    why(&r));
 		ok = -1;
@@ -224,7 +224,7 @@ last_line(const struct spawn_result *r)
 }
 
 /*
- * MUST 4: a real exchange through the forced command: rsync --list-only
+ * check.c MUST 4: a real exchange through the forced command: rsync --list-only
  * of DIR; a -wo key refuses reading, so then a --dry-run push of an
  * empty directory (rsync writes nothing in a dry run).
  */
@@ -370,7 +370,7 @@ check_main(int argc, char **argv)
 	if (dest == NULL)
 		usage(1);
 
-	/* MUST 1: ours first, since ssh keeps the first value it sees. */
+	/* check.c MUST 1: ours first, since ssh keeps the first value it sees. */
 	base[nbase++] = "ssh";
 	base[nbase++] = "-T";
 	base[nbase++] = "-o";
@@ -401,7 +401,7 @@ check_main(int argc, char **argv)
 		base[nbase++] = port;
 	}
 
-	/* MUST 5: a key ssh cannot use: one cause, nothing else to test */
+	/* check.c MUST 5: a key ssh cannot use: one cause, nothing else to test */
 	if (key != NULL && keyfile_check(key, kwhy, sizeof(kwhy)) == -1) {
 		report(T_FAIL, "key", kwhy, NULL);
 		printf("check: 0 passed, 1 failed: the other tests were not "
@@ -417,7 +417,7 @@ check_main(int argc, char **argv)
 	t_refused(dest, "shell", "sh -c 'echo RSG-SHELL-$$'", "RSG-SHELL-");
 	t_refused(dest, "id", "id", "uid=");
 	t_forward(dest);
-	/* MUST 6: a test not run is never counted as passed */
+	/* check.c MUST 6: a test not run is never counted as passed */
 	if (nskip > 0)
 		printf("check: %d passed, %d failed, %d not tested%s\n", npass,
 		    nfail, nskip, nfail ? "" : ": run check again to prove "

@@ -52,7 +52,7 @@ usage(int status)
 	exit(status);
 }
 
-/* MUST 3 */
+/* keygen.c MUST 3 */
 static int
 valid_name(const char *s)
 {
@@ -94,7 +94,7 @@ fix_file(int dfd, const char *name, mode_t mode)
 }
 
 /*
- * MUST 2: the directory that holds the key, opened on a descriptor.
+ * keygen.c MUST 2: the directory that holds the key, opened on a descriptor.
  * Missing components are made 0700; an existing key directory is used
  * only if it is a directory (not a symlink), owned by us and 0700 or
  * tighter to group and others.  It is never changed.  Returns an fd or
@@ -225,7 +225,7 @@ keygen_main(int argc, char **argv)
 	key = xasprintf("%s/%s", dir, name);
 	pub = xasprintf("%s.pub", key);
 	pubname = xasprintf("%s.pub", name);
-	/* MUST 1 */
+	/* keygen.c MUST 1 */
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
 	    errno != ENOENT)
 		errx(1, "%s exists; not overwriting it (choose another NAME "

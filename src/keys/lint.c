@@ -38,7 +38,7 @@
 
 enum sev { WARN, ERR };
 
-/* MUST 1: append only. */
+/* lint.c MUST 1: append only. */
 static const struct check {
 	const char	*code;
 	enum sev	 sev;
@@ -119,7 +119,7 @@ usage(int status)
 	exit(status);
 }
 
-/* MUST 3: JSON string body; bytes >= 0x80 as \u00XX (always valid). */
+/* lint.c MUST 3: JSON string body; bytes >= 0x80 as \u00XX (always valid). */
 static void
 json_str(const char *s)
 {
@@ -817,6 +817,6 @@ lint_main(int argc, char **argv)
 	free(seen);
 	free(defaults[0]);
 	free(defaults[1]);
-	/* MUST 2 */
+	/* lint.c MUST 2 */
 	return nerr ? 2 : nwarn ? 1 : 0;
 }

@@ -48,7 +48,7 @@ struct ctx {
 
 /*
  * rsync options a job may not set: rsguard sets or forbids them.  Among
- * them everything that defeats --delay-updates (MUST 2): --inplace and
+ * them everything that defeats --delay-updates (job.c MUST 2): --inplace and
  * what implies it (--append, --append-verify, --write-devices), another
  * temporary or partial directory, --no-delay-updates.
  */
@@ -483,7 +483,7 @@ handler(void *user, const char *section, const char *name,
 	return 0;
 }
 
-/* Bounds libinih does not check for us (MUST 3). */
+/* Bounds libinih does not check for us (job.c MUST 3). */
 static int
 prescan(const char *text, int *line, const char **errstr)
 {
@@ -514,15 +514,15 @@ prescan(const char *text, int *line, const char **errstr)
 	return 0;
 }
 
-/* Cross-field checks after parsing (MUST 1). */
+/* Cross-field checks after parsing (job.c MUST 1). */
 static int
 validate(struct job *j, const char *dir, const char **errstr)
 {
 	size_t i;
 
 	/*
-	 * MUST 2: rsync deletes a missing argument's file when it meets it,
-	 * whatever the delete mode: no --delete-delay holds that back.
+	 * job.c MUST 2: rsync deletes a missing argument's file when it meets
+	 * it, whatever the delete mode: no --delete-delay holds that back.
 	 */
 	for (i = 0; j->atomic && i < j->options.n; i++)
 		if (strcmp(j->options.v[i], "--delete-missing-args") == 0) {
@@ -593,8 +593,8 @@ job_parse(const char *text, const char *name, const char *dir,
 	ini_allow_no_value = false;
 	ini_stop_on_first_error = true;
 	/*
-	 * MUST 3: libinih's stack buffer is INI_MAX_LINE (200) bytes; a heap
-	 * buffer that grows to the line, '\n' and NUL holds every line the
+	 * job.c MUST 3: libinih's stack buffer is INI_MAX_LINE (200) bytes; a
+	 * heap buffer that grows to the line, '\n' and NUL holds every line the
 	 * prescan let through.  (Debian's libinih takes these at run time.)
 	 */
 	ini_use_stack = false;

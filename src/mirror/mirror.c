@@ -214,8 +214,9 @@ mirror_rsync_argv(const struct job *j, int progress, struct strvec *sv)
 	}
 	for (i = 0; i < j->options.n; i++) {
 		/*
-		 * Deletions wait for the end too (MUST 4): every spelling of
-		 * the delete mode becomes one --delete-delay after the loop.
+		 * Deletions wait for the end too (mirror.c MUST 4): every
+		 * spelling of the delete mode becomes one --delete-delay after
+		 * the loop.
 		 */
 		if (j->atomic && (k = delete_word(j->options.v[i])) != 0) {
 			del = 1;
@@ -530,7 +531,7 @@ stopped(struct run *r)
 	return 128 + stop_signal;
 }
 
-/* The retry loop (MUST 2).  Returns the exit status. */
+/* The retry loop (mirror.c MUST 2).  Returns the exit status. */
 static int
 attempts(struct run *r, struct strvec *av)
 {
@@ -553,8 +554,8 @@ attempts(struct run *r, struct strvec *av)
 		}
 		r->st.attempts = n;
 		/*
-		 * MUST 8: no progress for io_timeout ends the attempt; the
-		 * connection's set-up gets connect_timeout more.
+		 * mirror.c MUST 8: no progress for io_timeout ends the attempt;
+		 * the connection's set-up gets connect_timeout more.
 		 */
 		if (spawn_run_idle((const char *const *)av->v, NULL, NULL,
 		    (int)(left + 0.999), r->j.io_timeout, r->j.connect_timeout,
@@ -618,7 +619,7 @@ attempts(struct run *r, struct strvec *av)
 		}
 		if (!mirror_retryable(sr.status) || n > r->j.retries)
 			break;
-		/* MUST 8: a retry that cannot fit is not made at all */
+		/* mirror.c MUST 8: a retry that cannot fit is not made at all */
 		left = deadline - now_mono();
 		if (delay + 1 > left) {
 			snprintf(why, sizeof(why), "rsync failed with exit %d; "
@@ -677,7 +678,7 @@ check_dirs(struct run *r, const char *path, char **state)
 {
 	struct stat sb;
 
-	/* MUST 3: no pin, no run */
+	/* mirror.c MUST 3: no pin, no run */
 	if (stat(r->j.known_hosts, &sb) == -1 || sb.st_size == 0)
 		errx(MIRROR_EXIT_CONFIG, "job %s: no pinned host key in %s; run \"rsguard "
 		    "trust %s\" first", r->j.name, r->j.known_hosts, path);
@@ -707,7 +708,7 @@ take_lock(const char *state_dir, const char *name)
 	char *lockp;
 	int lockfd;
 
-	/* MUST 1: no O_CLOEXEC: rsync and ssh keep holding the lock */
+	/* mirror.c MUST 1: no O_CLOEXEC: rsync and ssh keep holding the lock */
 	lockp = xasprintf("%s/%s.lock", state_dir, name);
 	if ((lockfd = open(lockp, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
 	    O_NOCTTY, 0600)) == -1)
@@ -807,7 +808,7 @@ mirror_main(int argc, char **argv)
 	r.tty = isatty(1);
 	r.st.start = (long long)now_real();
 	r.st.rsync_exit = -1;
-	/* MUST 6 */
+	/* mirror.c MUST 6 */
 	if (keyfile_check(r.j.key, kwhy, sizeof(kwhy)) == -1) {
 		finish(&r, "failed", MIRROR_EXIT_CONFIG, kwhy);
 		code = MIRROR_EXIT_CONFIG;

@@ -198,7 +198,7 @@ mstate_load(const char *dir, const char *job, struct mstate *st)
 	size_t len = 0;
 	int fd, save;
 
-	/* MUST 1: no wait on a FIFO or device, no symlink followed */
+	/* mstate.c MUST 1: no wait on a FIFO or device, no symlink followed */
 	path = xasprintf("%s/%s.json", dir, job);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
 	    O_NOCTTY);

@@ -53,7 +53,7 @@ probe(const struct job *j, const char *strict, const char *pin,
 
 	mirror_ssh_words(j, strict, pin, &sv);
 	/*
-	 * MUST 3: the evidence of a comparison, right after "ssh": ssh
+	 * trust.c MUST 3: the evidence of a comparison, right after "ssh": ssh
 	 * keeps the first value, and a job's LogLevel must not hide it.
 	 */
 	strvec_push(&sv, xstrdup("-o"));
@@ -110,13 +110,16 @@ auth_note(const struct spawn_result *sr)
 	}
 }
 
-/* MUST 2: a pin in place is compared, never replaced; exits on a mismatch. */
+/*
+ * trust.c MUST 2: a pin in place is compared, never replaced; exits on a
+ * mismatch.
+ */
 static void
 check_pinned(const struct job *j)
 {
 	struct spawn_result sr;
 
-	/* MUST 2 */
+	/* trust.c MUST 2 */
 	if (probe(j, "yes", j->known_hosts, &sr) == -1)
 		err(1, "ssh");
 	if (sr.err && (strstr(sr.err, "IDENTIFICATION HAS CHANGED") ||
@@ -145,7 +148,10 @@ check_pinned(const struct job *j)
 	spawn_free(&sr);
 }
 
-/* MUST 1: the host key ssh is shown, into a fresh file, pinned once agreed. */
+/*
+ * trust.c MUST 1: the host key ssh is shown, into a fresh file, pinned
+ * once agreed.
+ */
 static void
 pin_new(const struct job *j, int yes)
 {
@@ -155,7 +161,7 @@ pin_new(const struct job *j, int yes)
 	struct stat sb;
 	int fd;
 
-	/* MUST 1: a fresh file, so nothing else in it is trusted */
+	/* trust.c MUST 1: a fresh file, so nothing else in it is trusted */
 	tmp = xasprintf("%s.new.%ld", j->known_hosts, (long)getpid());
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0644)) == -1)

@@ -31,7 +31,7 @@
 #include "sandbox.h"
 #include "util.h"
 
-/* Seconds rsync may run on once its client has gone (MUST 6). */
+/* Seconds rsync may run on once its client has gone (execrsync.c MUST 6). */
 #define GONE_GRACE	10
 
 #ifndef SYS_pidfd_open
@@ -108,12 +108,12 @@ now(void)
 }
 
 /*
- * Wait for rsync (MUST 6).  watch is our copy of the client's side of
- * stdout: POLLERR or POLLHUP there means sshd closed it, the client is
- * gone.  rsync notices that itself at its next read or write; one that
- * has not ended GONE_GRACE seconds later is stopped or wedged, and its
- * process group is killed.  A pidfd wakes us when rsync ends; without
- * one (kernel < 5.3) we look once a second.
+ * Wait for rsync (execrsync.c MUST 6).  watch is our copy of the client's side
+ * of stdout: POLLERR or POLLHUP there means sshd closed it, the client is gone.
+ * rsync notices that itself at its next read or write; one that has not ended
+ * GONE_GRACE seconds later is stopped or wedged, and its process group is
+ * killed.  A pidfd wakes us when rsync ends; without one (kernel < 5.3) we look
+ * once a second.
  */
 static int
 wait_rsync(pid_t pid, int watch, int *gone)
@@ -197,7 +197,7 @@ execrsync_run(struct confine *c, const struct sandbox *sb, const char *rsync,
 	/*
 	 * NB. vfork: the child shares our memory until execve, so it makes
 	 * system calls only (no stdio, no malloc), as posix_spawn does.
-	 * Everything it needs is prepared above (MUST 4).
+	 * Everything it needs is prepared above (execrsync.c MUST 4).
 	 */
 	if ((pid = vfork()) == -1) {
 		*errstr = "fork";
@@ -231,7 +231,7 @@ execrsync_run(struct confine *c, const struct sandbox *sb, const char *rsync,
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGUSR2, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	/* Watch the client's side; kept until rsync ends (MUST 6). */
+	/* Watch the client's side; kept until rsync ends (execrsync.c MUST 6). */
 	watch = fcntl(1, F_DUPFD_CLOEXEC, 3);
 	/* Let EOF reach the client as soon as rsync is done. */
 	if ((nfd = open("/dev/null", O_RDWR | O_CLOEXEC)) != -1) {

@@ -1,6 +1,6 @@
 /*
  * exposure.c - does a writable DIR hold what a connection runs or trusts?
- * One answer for serve (MUST 6), authorize and lint (RSG010).
+ * One answer for serve (serve.c MUST 6), authorize and lint (RSG010).
  *
  * A client that may write DIR can replace, create or remove any entry of
  * DIR or of a directory beneath it: a file, a directory or a symlink on
@@ -135,7 +135,10 @@ add_program(struct exposure_list *l, const char *path, int real,
 	    "the #! interpreter of a program it runs", depth + 1, errstr);
 }
 
-/* The directories of one PATH string, each with word in it (MUST 3). */
+/*
+ * The directories of one PATH string, each with word in it (exposure.c
+ * MUST 3).
+ */
 static int
 add_path_dirs(struct exposure_list *l, const char *pathenv, const char *word,
     const char *home, int *found, const char **errstr)
@@ -287,7 +290,7 @@ within(const char *dir, size_t dlen, const char *p)
  * Resolve path (absolute, or relative to res) starting from the real
  * directory res (PATH_MAX; left as the real path reached), as the kernel
  * would.  Returns 1 exposed, 0 resolved and not exposed, W_MISSING, or
- * -1 with *errstr (MUST 2).
+ * -1 with *errstr (exposure.c MUST 2).
  */
 static int
 walk(const char *dir, size_t dlen, char *res, const char *path, int *nlinks,
@@ -323,7 +326,7 @@ walk(const char *dir, size_t dlen, char *res, const char *path, int *nlinks,
 			s[s == res] = '\0';	/* "/" stays "/" */
 			continue;
 		}
-		/* The lookup of name happens in res (MUST 1). */
+		/* The lookup of name happens in res (exposure.c MUST 1). */
 		if (within(dir, dlen, res))
 			return 1;
 		rl = strlen(res);

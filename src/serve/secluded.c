@@ -52,7 +52,7 @@ secluded_feed(struct secluded *s, const char *buf, size_t n, size_t *used,
 		k = n - *used;
 		nul = memchr(buf + *used, '\0', k);
 		take = nul != NULL ? (size_t)(nul - (buf + *used)) : k;
-		/* MUST 2: one argument, and the whole list */
+		/* secluded.c MUST 2: one argument, and the whole list */
 		if (s->curlen + take > MAX_SECLUDED_ARG) {
 			*errstr = "a secluded argument is too long";
 			return SECL_ERR;
@@ -71,7 +71,7 @@ secluded_feed(struct secluded *s, const char *buf, size_t n, size_t *used,
 		s->total++;
 		s->cur[s->curlen] = '\0';
 		if (!s->seen_argv0) {
-			/* MUST 3 */
+			/* secluded.c MUST 3 */
 			if (strcmp(s->cur, "rsync") != 0) {
 				*errstr = "the secluded arguments do not start "
 				    "with \"rsync\"";
@@ -79,7 +79,7 @@ secluded_feed(struct secluded *s, const char *buf, size_t n, size_t *used,
 			}
 			s->seen_argv0 = 1;
 		} else if (s->curlen == 0)
-			return SECL_DONE;	/* MUST 1: stop right here */
+			return SECL_DONE;	/* secluded.c MUST 1: stop right here */
 		else {
 			if (s->args.n >= MAX_SECLUDED_ARGS) {
 				*errstr = "too many secluded arguments";
@@ -170,8 +170,8 @@ secluded_read(int fd, int timeout_ms, struct strvec *out, const char **errstr)
 		if (wait_readable(fd, deadline, errstr) == -1)
 			goto fail;
 		/*
-		 * MUST 1: peek, then take exactly what the parser used; where
-		 * no peek is possible, one byte at a time.
+		 * secluded.c MUST 1: peek, then take exactly what the parser
+		 * used; where no peek is possible, one byte at a time.
 		 */
 		want = 1;
 		if (can_peek) {

@@ -249,8 +249,8 @@ prepare_sandbox(struct serve_opts *o, const struct confine *c,
 }
 
 /*
- * MUST 6: a writable DIR must not hold what sshd, the shell or serve run
- * or read for the next connection (exposure.c).  -ro: nothing to check.
+ * serve.c MUST 6: a writable DIR must not hold what sshd, the shell or serve
+ * run or read for the next connection (exposure.c).  -ro: nothing to check.
  */
 static void
 check_home(const struct serve_opts *o)

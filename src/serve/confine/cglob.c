@@ -345,7 +345,7 @@ seg_at(const struct gpat *g, size_t a, size_t b, const uint32_t *s,
 }
 
 /*
- * MUST 2: the prefix before the first '*' is anchored at the start, the
+ * cglob.c MUST 2: the prefix before the first '*' is anchored at the start, the
  * part after the last at the end, and each segment between takes its
  * leftmost place; no position is ever retried.
  */
@@ -456,9 +456,9 @@ confine_glob_free(struct confine *c)
 }
 
 /*
- * MUST 1: directory `prefix' read once per command; later calls get the
+ * cglob.c MUST 1: directory `prefix' read once per command; later calls get the
  * kept listing.  One that cannot be reached lists as empty.  NULL with
- * *errstr when the entry budget (MUST 3) runs out.
+ * *errstr when the entry budget (cglob.c MUST 3) runs out.
  */
 static struct gdir *
 listing(struct confine *c, const char *prefix, const char **errstr)

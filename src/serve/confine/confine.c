@@ -75,7 +75,7 @@ enoent(const char *orig)
 }
 
 /*
- * Walk to the directory holding rel's leaf, which must exist (MUST 1:
+ * Walk to the directory holding rel's leaf, which must exist (confine.c MUST 1:
  * the directory pinned is the one the leaf was looked up in; never a
  * spelling with unresolved components).  *pfd is that directory, *leaf
  * points into *par (malloc'd by us; caller frees).
@@ -200,11 +200,11 @@ sender_arg(struct confine *c, const char *orig, const char *rel,
 }
 
 /*
- * MUST 6 for --relative: tail, as rsync resolves it beneath the anchor
- * afd (following links but the last one unless `follow'), must reach the
+ * confine.c MUST 6 for --relative: tail, as rsync resolves it beneath the
+ * anchor afd (following links but the last one unless `follow'), must reach the
  * object *want the whole path was checked to.  Returns 0, 1 if it reaches
- * another one, or -1 (errno).  NB. the walk already confined every
- * component; this ties the spelling to that walk.
+ * another one, or -1 (errno).  NB. the walk already confined every component;
+ * this ties the spelling to that walk.
  */
 int
 cf_same_beneath(int afd, const char *tail, int follow, const struct stat *want)
@@ -360,8 +360,8 @@ recv_arg(struct confine *c, const char *orig, const char *rel,
 
 /* Queue a directory to create at commit; takes ownership of fd, rest. */
 int
-cf_defer(struct confine *c, enum role role, int fd, char *rest, const char *orig,
-    const char *suffix)
+cf_defer(struct confine *c, enum role role, int fd, char *rest,
+    const char *orig, const char *suffix)
 {
 	struct defer *d;
 
@@ -436,7 +436,7 @@ path_role(struct confine *c, enum role role, const char *orig,
 	case ROLE_CREATE_DIR:
 	case ROLE_CREATE_PRIVATE_DIR:
 	case ROLE_BASIS_DIR:
-		/* Created after every path is accepted (MUST 5). */
+		/* Created after every path is accepted (confine.c MUST 5). */
 		return cf_defer(c, role, fd, rest, orig, suffix);
 	default:
 		break;

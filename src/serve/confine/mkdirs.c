@@ -178,7 +178,8 @@ confine_commit(struct confine *c, const char **errstr)
 
 	/*
 	 * Each deferral pins at most one more descriptor here: refuse now,
-	 * before anything is created, if they might not all fit (MUST 5).
+	 * before anything is created, if they might not all fit (confine.c MUST
+	 * 5).
 	 */
 	if (c->npins + c->ndefer > MAX_PINS) {
 		*errstr = CF_LIMIT_PINS;

@@ -235,7 +235,7 @@ sysfilter_build(void)
 
 	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
 	JUMP(BPF_JMP | BPF_JEQ | BPF_K, FILTER_ARCH, 1, 0);
-	RET_ERR(EACCES);				/* MUST 3 */
+	RET_ERR(EACCES);				/* sysfilter.c MUST 3 */
 	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
 #ifdef X32_BIT
 	JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_BIT, 0, 1);
