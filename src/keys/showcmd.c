@@ -26,7 +26,9 @@
 #include <unistd.h>
 
 #include "authkeys.h"
+#include "cmdline.h"
 #include "commands.h"
+#include "secluded.h"
 #include "showcmd.h"
 #include "spawn.h"
 #include "util.h"
@@ -264,6 +266,35 @@ usage(int status)
 	exit(status);
 }
 
+/*
+ * rsync -s: the client sends the arguments on our stdin; the command is
+ * then the one serve checks and --exact pins (secluded_command), and a
+ * second line "-s" tells showcmd_main so.
+ */
+static char *
+unseclude(char *cmd)
+{
+	struct strvec args = { NULL, 0, 0 };
+	const char *rest, *es = NULL;
+	char *full, *out;
+	long at;
+
+	if (cmdline_classify(cmd, &rest, &es) != CMD_RSYNC ||
+	    (at = secluded_flag(rest)) == -1)
+		return cmd;
+	if (secluded_iconv(rest))
+		errx(1, "%s", SECLUDED_ICONV_MSG);
+	if (secluded_read(0, SHOWCMD_TIMEOUT * 1000 / 3, &args, &es) == -1)
+		errx(1, "stand-in: rsync -s: %s", es);
+	if ((full = secluded_command(rest, at, &args, &es)) == NULL)
+		errx(1, "%s", es);
+	out = xasprintf("%s\n-s\n", full);
+	free(full);
+	free(cmd);
+	strvec_free(&args);
+	return out;
+}
+
 /* The hidden remote-shell mode: record the command, make rsync stop. */
 static int
 stand_in(int argc, char **argv)
@@ -277,6 +308,8 @@ stand_in(int argc, char **argv)
 		errx(1, "showcmd --stand-in is run by \"rsguard showcmd\" only");
 	if ((cmd = showcmd_join(argc, argv, &es)) == NULL)
 		errx(1, "stand-in: %s", es);
+	if (showcmd_protect_args(cmd))
+		cmd = unseclude(cmd);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
 	if (fd == -1)
@@ -393,11 +426,14 @@ showcmd_main(int argc, char **argv)
 		errx(1, "%s did not start its remote shell (exit %d%s)", av[0],
 		    r.status, r.timed_out ? ", timed out" : "");
 	}
+	if (len > 4 && strcmp(cmd + len - 4, "\n-s\n") == 0) {
+		cmd[len - 4] = '\0';
+		fprintf(stderr, "rsguard: note: secluded args (-s) are on: "
+		    "the client sends the arguments on the connection; serve "
+		    "reads them and checks (and --exact pins) this command, "
+		    "which is what it runs without -s\n");
+	}
 	printf("%s\n", cmd);
-	if (showcmd_protect_args(cmd))
-		fprintf(stderr, "rsguard: note: protect-args (-s) is on: the "
-		    "file arguments travel in-band, after the connection is "
-		    "made, and are not part of this command\n");
 	if (akdir != NULL) {
 		char *frag = showcmd_fragment(self, cmd, akdir);
 

@@ -12,6 +12,8 @@
  *     client sends it.
  *  4. MUST hand every argument on byte for byte ("." stays "."): serve
  *     then checks them as it checks command-line words.
+ *  5. MUST write each argument back as one command-line word that
+ *     cmdline.c splits and unescapes to exactly that argument.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -221,4 +223,100 @@ secluded_read(int fd, int timeout_ms, struct strvec *out, const char **errstr)
 	}
 	secluded_free(&s);
 	return -1;
+}
+
+long
+secluded_flag(const char *rest)
+{
+	const char *w = rest, *q;
+
+	if (strncmp(w, "--sender ", 9) == 0)
+		w += 9;
+	if (w[0] != '-' || w[1] == '-')
+		return -1;
+	for (q = w + 1; *q != '\0' && *q != ' ' && *q != 'e'; q++)
+		if (*q == 's')
+			return q - rest;
+	return -1;
+}
+
+int
+secluded_iconv(const char *rest)
+{
+	return strncmp(rest, "--iconv", 7) == 0 ||
+	    strstr(rest, " --iconv") != NULL;
+}
+
+/* secluded.c MUST 5: one argument as one word. */
+static char *
+escape_word(char *o, const char *a)
+{
+	static const char plain[] = "-_./,:+=@%*?[]~^";
+
+	for (; *a != '\0'; a++) {
+		if (!((unsigned char)*a >= 0x80 ||
+		    (*a >= 'a' && *a <= 'z') || (*a >= 'A' && *a <= 'Z') ||
+		    (*a >= '0' && *a <= '9') || strchr(plain, *a) != NULL))
+			*o++ = '\\';
+		*o++ = *a;
+	}
+	return o;
+}
+
+char *
+secluded_command(const char *rest, long at, const struct strvec *args,
+    const char **errstr)
+{
+	static const char head[] = "rsync --server ";
+	size_t i, len, restlen = strlen(rest);
+	const char *p;
+	char *full, *o;
+
+	if (at < 1 || (size_t)at >= restlen || rest[at] != 's') {
+		*errstr = "rsync -s: no -s in the command";
+		return NULL;
+	}
+	len = sizeof(head) + restlen;
+	for (i = 0; i < args->n; i++) {
+		if (strncmp(args->v[i], "--iconv", 7) == 0) {
+			*errstr = SECLUDED_ICONV_MSG;
+			return NULL;
+		}
+		for (p = args->v[i]; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+				*errstr = "rsync -s: a secluded argument holds "
+				    "a control character";
+				return NULL;
+			}
+		len += 1 + 2 * (size_t)(p - args->v[i]);
+		if (len > 2 * MAX_SECLUDED_BYTES + 256) {
+			*errstr = "rsync -s: the secluded arguments are "
+			    "too long";
+			return NULL;
+		}
+	}
+	full = o = xmalloc(len);
+	memcpy(o, head, sizeof(head) - 1);
+	o += sizeof(head) - 1;
+	/* the 's' goes; a bare "-s" word goes whole */
+	if (rest[at - 1] == '-' && (rest[at + 1] == ' ' ||
+	    rest[at + 1] == '\0')) {
+		memcpy(o, rest, (size_t)at - 1);
+		o += at - 1;
+		p = rest + at + 1 + (rest[at + 1] == ' ');
+	} else {
+		memcpy(o, rest, (size_t)at);
+		o += at;
+		p = rest + at + 1;
+	}
+	memcpy(o, p, strlen(p));
+	o += strlen(p);
+	while (o > full + sizeof(head) - 1 && o[-1] == ' ')
+		o--;
+	for (i = 0; i < args->n; i++) {
+		*o++ = ' ';
+		o = escape_word(o, args->v[i]);
+	}
+	*o = '\0';
+	return full;
 }

@@ -50,4 +50,27 @@ void	 secluded_free(struct secluded *);
 int	 secluded_read(int fd, int timeout_ms, struct strvec *out,
 	    const char **errstr);
 
+/*
+ * rest (what follows "rsync --server ") says -s: the offset of its 's'
+ * in the first short-option word (flags before its 'e', after an
+ * optional "--sender "), else -1.  rsync's client sends -s there only.
+ */
+long	 secluded_flag(const char *rest);
+
+/* rest names --iconv, with which the names come converted. */
+int	 secluded_iconv(const char *rest);
+#define SECLUDED_ICONV_MSG "rsync -s with --iconv: the names come " \
+	"converted, which serve cannot check exactly; leave out --iconv or -s"
+
+/*
+ * The command line rsync's client would have sent without -s:
+ * "rsync --server " rest without its 's', then each argument as a word
+ * (a backslash before every byte a word cannot hold as is, but the
+ * wildcards, which rsync expands in secluded arguments too).  Malloc'd,
+ * or NULL with *errstr: a control character in an argument (cmdline.c
+ * refuses them), --iconv among them, or over MAX_SECLUDED_BYTES * 2.
+ */
+char	*secluded_command(const char *rest, long at, const struct strvec *args,
+	    const char **errstr);
+
 #endif

@@ -21,6 +21,8 @@
  *     holding anything the connection runs (exposure.c) always.
  *  7. MUST build the sandbox the operator asked for before anything is
  *     created on disk, and log which one rsync got.
+ *  8. MUST check rsync -s's secluded arguments exactly as command-line
+ *     words, and start rsync with them on its command line, without -s.
  */
 
 #include <sys/file.h>
@@ -53,6 +55,7 @@
 #include "request.h"
 #include "sandbox.h"
 #include "serve.h"
+#include "secluded.h"
 #include "serveopts.h"
 #include "version.h"
 #include "util.h"
@@ -85,6 +88,8 @@ serve_usage(int status)
 "  restrict,command=\"rsguard serve -ro /srv/backup\" ssh-ed25519 AAAA...\n"
 "It runs the rsync server command the client asked for (SSH_ORIGINAL_COMMAND)\n"
 "only if it is allowed, confined to DIR.  Also invoked as \"rrsync\".\n"
+"rsync -s (secluded args): the arguments are read from the connection and\n"
+"checked as command-line words; rsync runs with them, without -s.\n"
 "\n"
 "rrsync options:\n"
 "  -ro             allow only reading from DIR (implies -no-del, -no-lock)\n"
@@ -523,15 +528,46 @@ probe(struct serve_opts *o, struct confine *c)
 }
 
 /*
+ * 2b. rsync -s (serve.c MUST 8): the arguments come on the connection,
+ * before the protocol.  Read them (secluded.c: bounded, not one byte
+ * past their end), write them back as the command line rsync's client
+ * would have sent without -s, and go on with that: every later stage
+ * checks them as it checks any command, the log and --exact see it,
+ * and rsync runs with them on its command line and without -s.
+ */
+static const char *
+unseclude(const char *rest, long at)
+{
+	struct strvec args = { NULL, 0, 0 };
+	const char *es = NULL;
+	char *full;
+
+	/*
+	 * With --iconv (on the command line) the client sends the names
+	 * converted; checked here and run unconverted they would differ.
+	 */
+	if (secluded_iconv(rest))
+		refuse("%s", SECLUDED_ICONV_MSG);
+	if (secluded_read(0, SECLUDED_TIMEOUT_MS, &args, &es) == -1)
+		refuse("rsync -s: %s", es);
+	if ((full = secluded_command(rest, at, &args, &es)) == NULL)
+		refuse("%s", es);
+	strvec_free(&args);
+	log_escape(full, MAX_LOG_FIELD, cmd_for_log, sizeof(cmd_for_log));
+	return full;
+}
+
+/*
  * 2. environment: SSH_ORIGINAL_COMMAND, the client's only input
- * (serve.c MUST 1).  Returns what follows "rsync --server"; the probe
- * exits here.
+ * (serve.c MUST 1), and with rsync -s what follows it on stdin.
+ * Returns what follows "rsync --server"; the probe exits here.
  */
 static const char *
 read_command(struct serve_opts *o, struct confine *c)
 {
 	const struct policy *p = &o->pol;
 	const char *cmd, *rest, *es = NULL;
+	long at;
 	int r;
 
 	cmd = getenv("SSH_ORIGINAL_COMMAND");
@@ -541,6 +577,10 @@ read_command(struct serve_opts *o, struct confine *c)
 	r = cmdline_classify(cmd, &rest, &es);
 	if (r == CMD_TRUE)
 		probe(o, c);
+	if (r == CMD_RSYNC && (at = secluded_flag(rest)) != -1) {
+		cmd = unseclude(rest, at);
+		r = cmdline_classify(cmd, &rest, &es);
+	}
 	/* The probe touches nothing, so it takes no lock (rsguard check). */
 	if (!p->ro && !p->no_lock && !o->dry_run)
 		lockfd = take_lock(realdir);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "secluded.h"
 #include "test.h"
 
@@ -204,6 +205,75 @@ test_read(void)
 	close(p[1]);
 }
 
+/* secluded.c MUST 5: each argument comes back from cmdline.c as itself */
+static void
+roundtrip(const char *rest, long at, const char *const *a, size_t n,
+    const char *want_first, size_t nwords)
+{
+	struct strvec args = { NULL, 0, 0 };
+	struct words ws;
+	const char *e = NULL, *r;
+	char *cmd, *u;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		strvec_push(&args, xstrdup(a[i]));
+	cmd = secluded_command(rest, at, &args, &e);
+	if (!ASSERT_INT_EQ(cmd != NULL, 1))
+		goto out;
+	if (ASSERT_INT_EQ(cmdline_classify(cmd, &r, &e), CMD_RSYNC) &&
+	    ASSERT_INT_EQ(cmdline_split(r, &ws, &e), 0)) {
+		ASSERT_STR_EQ(r, want_first);
+		if (ASSERT_INT_EQ((long long)ws.n, (long long)nwords)) {
+			for (i = 0; i < n; i++) {
+				u = cmdline_unescape(ws.w[ws.n - n + i]);
+				ASSERT_STR_EQ(u, a[i]);
+				free(u);
+			}
+		}
+		cmdline_free(&ws);
+	}
+	free(cmd);
+ out:
+	strvec_free(&args);
+}
+
+static void
+test_command(void)
+{
+	static const char *const a[] = { "--delete", ".", "dst dir/x y",
+	    "q'u\"o$(t)`e` &;|<>#!{a,b}", "\xc3\xa9t\xc3\xa9", "*.t?t", "\\" };
+	static const char *const nl[] = { ".", "a\nb" };
+	static const char *const ic[] = { "--iconv=latin1", "." };
+	struct strvec args = { NULL, 0, 0 };
+	const char *e = NULL;
+
+	ASSERT_INT_EQ(secluded_flag("-slogDtpre.iLsfxCIvu"), 1);
+	ASSERT_INT_EQ(secluded_flag("--sender -vslogDtpre.iLsfxCIvu"), 11);
+	/* the 's' of the compat flags after 'e' is not -s */
+	ASSERT_INT_EQ(secluded_flag("-logDtpre.iLsfxCIvu"), -1);
+	ASSERT_INT_EQ(secluded_flag("--sender -logDtpre.iLsfxCIvu"), -1);
+	ASSERT_INT_EQ(secluded_flag("--secluded-args . x"), -1);
+	roundtrip("-slogDtpre.iLsfxCIvu", 1, a, 7,
+	    "-logDtpre.iLsfxCIvu --delete . dst\\ dir/x\\ y "
+	    "q\\'u\\\"o\\$\\(t\\)\\`e\\`\\ \\&\\;\\|\\<\\>\\#\\!\\{a,b\\} "
+	    "\xc3\xa9t\xc3\xa9 *.t?t \\\\", 8);
+	/* a bare -s word goes whole */
+	roundtrip("--sender -s", 10, a + 1, 1, "--sender .", 2);
+	ASSERT_INT_EQ(secluded_iconv("--sender -slogDtpre.iLsfxCIvu --iconv=x"),
+	    1);
+	ASSERT_INT_EQ(secluded_iconv("-slogDtpre.iLsfxCIvu"), 0);
+	strvec_push(&args, xstrdup(nl[0]));
+	strvec_push(&args, xstrdup(nl[1]));
+	ASSERT_INT_EQ(secluded_command("-slogD", 1, &args, &e) == NULL, 1);
+	ASSERT_STR_PREFIX(e, "rsync -s: a secluded argument holds a control");
+	strvec_free(&args);
+	strvec_push(&args, xstrdup(ic[0]));
+	ASSERT_INT_EQ(secluded_command("-slogD", 1, &args, &e) == NULL, 1);
+	ASSERT_STR_PREFIX(e, "rsync -s with --iconv");
+	strvec_free(&args);
+}
+
 int
 main(void)
 {
@@ -211,5 +281,6 @@ main(void)
 	test_refused();
 	test_bytes();
 	test_read();
+	test_command();
 	return test_summary();
 }
