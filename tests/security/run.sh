@@ -250,7 +250,11 @@ run_case REFUSE "$(dis --debug)"   '--debug=ALL'       "$S --debug=ALL . a.txt"
 run_case REFUSE "$(dis --copy-devices)"  '--copy-devices'  "$S --copy-devices . a.txt"
 run_case REFUSE "$(dis --write-devices)" '--write-devices' "$W --write-devices . x"
 run_case REFUSE "$(dis --no-munge-links)" '--no-munge-links' "$W --no-munge-links . x" -munge
-run_case REFUSE "$(dis -s)"  '-s (protect args)'       'rsync --server -vs . x'
+# -s in the client's first flags word: the arguments must follow on stdin
+# (test_secluded.sh); none come here, so the list is refused unread.
+run_case REFUSE "rsync -s: the connection ended inside the secluded arguments" \
+    '-s with no argument list' 'rsync --server -vs . x'
+run_case REFUSE "$(dis -s)"  '-s anywhere else'        'rsync --server -v -s . x'
 run_case REFUSE "$INVALID"  '--protect-args'           'rsync --server --protect-args . x'
 run_case REFUSE "$(dis -L)"  '-L in bundle -vLr'       'rsync --server --sender -vLr . sub'
 run_case REFUSE "$(dis -k)"  '-k in bundle'            'rsync --server --sender -vkr . sub'
