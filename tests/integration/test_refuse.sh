@@ -144,13 +144,18 @@ t_unknown_option_refused() {
 	[ ! -e "$S/srv/dst" ] || { fail "dst created"; return 1; }
 }
 
+# rsync -s is served now (its arguments are read and checked:
+# test_secluded.sh); a -s word the client never sends stays disabled.
 t_protect_args_refused() {
 	setup_rw
 	cp -a "$S/src" "$S/srv/dst"
 	mkdir "$S/out"
-	rsq -s -a "$IT_HOST:dst/" "$S/out/"
+	rsq -s -a "$IT_HOST:dst/" "$S/out/" || { fail "-s pull exit $?"; return 1; }
+	same_tree "$S/srv/dst" "$S/out" || return 1
+	rm -rf "${S:?}/out"; mkdir "$S/out"
+	rsq -a -M-s "$IT_HOST:dst/" "$S/out/"
 	expect_refused $? "has been disabled" || return 1
-	[ -z "$(ls -A "$S/out")" ] || { fail "files delivered with -s"; return 1; }
+	[ -z "$(ls -A "$S/out")" ] || { fail "files delivered with a stray -s"; return 1; }
 }
 
 t_debug_all_refused() {
