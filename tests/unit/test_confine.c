@@ -139,30 +139,10 @@ same_object(const char *spelling, const char *rel, int follow)
 	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-/* Release everything the confinement holds (it has no free function). */
 static void
 confine_release(struct confine *c)
 {
-	int i;
-
-	for (i = 0; i < c->ndefer; i++) {
-		free(c->defer[i].rest);
-		free(c->defer[i].orig);
-		free(c->defer[i].suffix);
-	}
-	c->ndefer = 0;
-	free(c->defer);
-	c->defer = NULL;
-	strvec_free(&c->spell);
-	free(c->err);
-	c->err = NULL;
-	for (i = 0; i < c->npins; i++)
-		close(c->pins[i]);
-	c->npins = 0;
-	confine_glob_free(c);
-	if (c->rootfd != -1)
-		close(c->rootfd);
-	c->rootfd = -1;
+	confine_free(c);
 }
 
 static void
@@ -746,6 +726,128 @@ test_limits(void)
 	confine_release(&C);
 }
 
+/* Descriptors this process holds (for leak checks). */
+static int
+open_fds(void)
+{
+	struct dirent *de;
+	DIR *dp;
+	int n = 0;
+
+	if ((dp = opendir("/proc/self/fd")) == NULL)
+		return -1;
+	while ((de = readdir(dp)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(dp);
+	return n - 1;	/* dp's own */
+}
+
+/*
+ * The parent cache (confine.c walk_parent): many leaves in one directory
+ * share one walk and one pin; every spelling still reaches its own leaf;
+ * a parent that failed is walked again; more parents than slots evict
+ * without leaking or mixing them up; "." and ".." leaves still go
+ * through RESOLVE_BENEATH; and a cached parent replaced meanwhile by a
+ * link out of DIR is never followed out.
+ */
+static void
+test_parent_cache(void)
+{
+	char rel[64], *o, *o2;
+	const char *es = NULL;
+	int i, fds, npins;
+
+	mk("pc", 'd', NULL);
+	for (i = 0; i < 200; i++) {
+		snprintf(rel, sizeof(rel), "pc/%d", i);
+		mk(rel, 'd', NULL);
+		snprintf(rel, sizeof(rel), "pc/%d/f", i);
+		mk(rel, 'f', NULL);
+		snprintf(rel, sizeof(rel), "pc/f%d", i);
+		mk(rel, 'f', NULL);
+	}
+	fds = open_fds();
+	start(1);
+	/* One directory, 200 leaves: one pin, one spelling prefix each. */
+	o = ok(ROLE_SENDER_ARG, "pc/f0", "");
+	npins = C.npins;
+	for (i = 1; i < 200; i++) {
+		snprintf(rel, sizeof(rel), "pc/f%d", i);
+		o2 = ok(ROLE_SENDER_ARG, rel, "");
+		ASSERT_INT_EQ_CTX(o2 != NULL && same_object(o2, rel, 0), 1,
+		    rel);
+		ASSERT_INT_EQ_CTX(o != NULL && o2 != NULL &&
+		    strncmp(o, o2, (size_t)(strrchr(o, '/') - o)) == 0, 1, rel);
+		free(o2);
+	}
+	ASSERT_INT_EQ(C.npins, npins);
+	free(o);
+	/* 200 parents through 64 slots, twice: each reaches its own. */
+	for (i = 0; i < 400; i++) {
+		snprintf(rel, sizeof(rel), "pc/%d/f", (i * 7) % 200);
+		o = ok(ROLE_SENDER_ARG, rel, "");
+		ASSERT_INT_EQ_CTX(o != NULL && same_object(o, rel, 0), 1, rel);
+		free(o);
+	}
+	ASSERT_INT_EQ(C.npins, npins + 200);
+	/* The leaf is looked up each time: a missing one is refused. */
+	refused(ROLE_SENDER_ARG, "pc/nope", "",
+	    "pc/nope: no such file or directory in the restricted dir");
+	refused(ROLE_SENDER_ARG, "pc/f1/x", "",
+	    "pc/f1/x: not a directory in the restricted dir");
+	/* A parent that failed is not kept: once it exists, it works. */
+	refused(ROLE_SENDER_ARG, "pcnew/f", "",
+	    "pcnew/f: no such file or directory in the restricted dir");
+	mk("pcnew", 'd', NULL);
+	mk("pcnew/f", 'f', NULL);
+	o = ok(ROLE_SENDER_ARG, "pcnew/f", "");
+	ASSERT_TRUE(o != NULL && same_object(o, "pcnew/f", 0));
+	free(o);
+	/* ".." as the leaf never climbs out of DIR through the cache. */
+	ASSERT_INT_EQ(confine_path(&C, ROLE_SENDER_ARG, "..", "..", "", &es),
+	    -1);
+	o = ok(ROLE_SENDER_ARG, "pc/f1", "");	/* pc's pin is cached */
+	free(o);
+	ASSERT_INT_EQ(confine_path(&C, ROLE_SENDER_ARG, "pc/..", "pc/..", "",
+	    &es), -1);
+	/*
+	 * pc is renamed and a link out of DIR put in its place: the cached
+	 * parent is the directory object checked beneath DIR (now "pc2"),
+	 * never the link, so the spelling stays inside.
+	 */
+	{
+		char a[PATH_MAX + 8], b[PATH_MAX + 8];
+
+		snprintf(a, sizeof(a), "%s/pc", root);
+		snprintf(b, sizeof(b), "%s/pc2", root);
+		ASSERT_INT_EQ(rename(a, b), 0);
+		ASSERT_INT_EQ(symlink("/etc", a), 0);
+	}
+	o = ok(ROLE_SENDER_ARG, "pc/f2", "");
+	ASSERT_TRUE(o != NULL && same_object(o, "pc2/f2", 0));
+	free(o);
+	refused(ROLE_SENDER_ARG, "pc/passwd", "",
+	    "pc/passwd: no such file or directory in the restricted dir");
+	/* Uncached, the same name is the link and refused as ever. */
+	confine_release(&C);
+	start(1);
+	refused(ROLE_SENDER_ARG, "pc/passwd", "", "unsafe arg: pc/passwd");
+	/* The receiver side shares it: a new name beneath a cached parent. */
+	confine_release(&C);
+	start(0);
+	o = ok(ROLE_RECV_ARG, "pc2/new1", "");
+	o2 = ok(ROLE_RECV_ARG, "pc2/new2", "");
+	ASSERT_TRUE(o != NULL && o2 != NULL && C.npins == 1);
+	free(o);
+	free(o2);
+	o = ok(ROLE_RECV_ARG, "pc2/1", "");	/* a directory: its own pin */
+	ASSERT_TRUE(o != NULL && same_object(o, "pc2/1", 1));
+	free(o);
+	confine_release(&C);
+	/* confine_free leaves no descriptor behind. */
+	ASSERT_INT_EQ(open_fds(), fds);
+}
+
 int
 main(void)
 {
@@ -759,6 +861,7 @@ main(void)
 	test_deferred();
 	test_glob();
 	test_limits();
+	test_parent_cache();
 	rm_tree(root);
 	return test_summary();
 }

@@ -56,18 +56,6 @@ confine_init(struct confine *c, const char *dir, const char **errstr)
 	return 0;
 }
 
-/* Split "a/b/c" into parent "a/b" and leaf "c" (in place). */
-static const char *
-split_leaf(char *path)
-{
-	char *s = strrchr(path, '/');
-
-	if (s == NULL)
-		return NULL;
-	*s = '\0';
-	return s + 1;
-}
-
 static char *
 enoent(const char *orig)
 {
@@ -75,36 +63,124 @@ enoent(const char *orig)
 }
 
 /*
- * Walk to the directory holding rel's leaf, which must exist (confine.c MUST 1:
- * the directory pinned is the one the leaf was looked up in; never a
- * spelling with unresolved components).  *pfd is that directory, *leaf
- * points into *par (malloc'd by us; caller frees).
+ * The parents walked so far, by their DIR-relative spelling: a command
+ * naming many files in one directory walks and checks it once (issue
+ * 12 item 10).  NB. every later use gets the directory object the first
+ * walk reached and checked, as if the whole command were resolved at
+ * that moment; a rename meanwhile cannot move the leaf lookup out of
+ * that object, which stays pinned and checked beneath DIR as before.
+ * An entry owns fd until it is pinned; then pin is the number to spell.
  */
-static int
-walk_parent(struct confine *c, const char *orig, const char *rel, int *pfd,
-    char **par, const char **leaf, char **errmsg)
-{
-	char *rest;
-	const char *l;
+#define PCACHE_SLOTS	64
+struct pcache {
+	char	*par;
+	int	 fd;		/* owned, unpinned; or -1 */
+	int	 pin;		/* pinned number; or -1 */
+};
 
-	*par = xstrdup(rel);
-	if ((l = split_leaf(*par)) == NULL) {
-		l = rel;
-		(*par)[0] = '\0';
+static unsigned
+pcache_slot(const char *s)
+{
+	unsigned h = 2166136261u;	/* FNV-1a */
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h % PCACHE_SLOTS;
+}
+
+static void
+pcache_drop(struct pcache *e)
+{
+	if (e->fd != -1)
+		close(e->fd);
+	free(e->par);
+	e->par = NULL;
+	e->fd = e->pin = -1;
+}
+
+void
+confine_free(struct confine *c)
+{
+	int i;
+
+	for (i = 0; c->pcache != NULL && i < PCACHE_SLOTS; i++)
+		pcache_drop(&c->pcache[i]);
+	free(c->pcache);
+	c->pcache = NULL;
+	for (i = 0; i < c->ndefer; i++) {
+		free(c->defer[i].rest);
+		free(c->defer[i].orig);
+		free(c->defer[i].suffix);
 	}
-	*leaf = l;
-	if (cf_walk(c, orig, *par, 1, pfd, &rest, errmsg) == -1) {
-		free(*par);
-		return -1;
+	free(c->defer);
+	c->defer = NULL;
+	c->ndefer = 0;
+	strvec_free(&c->spell);
+	free(c->err);
+	c->err = NULL;
+	for (i = 0; i < c->npins; i++)
+		close(c->pins[i]);
+	c->npins = 0;
+	confine_glob_free(c);
+	if (c->rootfd != -1)
+		close(c->rootfd);
+	c->rootfd = -1;
+}
+
+/*
+ * Walk to the directory holding rel's leaf, which must exist (confine.c
+ * MUST 1: the directory pinned is the one the leaf was looked up in;
+ * never a spelling with unresolved components).  Returns the cache
+ * entry holding it (owned by c: never closed by the caller); *leaf
+ * points into rel.
+ */
+static struct pcache *
+walk_parent(struct confine *c, const char *orig, const char *rel,
+    const char **leaf, char **errmsg)
+{
+	struct pcache *e;
+	const char *l = strrchr(rel, '/');
+	char *par, *rest;
+	int fd;
+
+	par = l != NULL ? xstrndup(rel, (size_t)(l - rel)) : xstrdup("");
+	*leaf = l != NULL ? l + 1 : rel;
+	if (c->pcache == NULL) {
+		c->pcache = xcalloc(PCACHE_SLOTS, sizeof(*c->pcache));
+		for (fd = 0; fd < PCACHE_SLOTS; fd++)
+			c->pcache[fd].fd = c->pcache[fd].pin = -1;
+	}
+	e = &c->pcache[pcache_slot(par)];
+	if (e->par != NULL && strcmp(e->par, par) == 0) {
+		free(par);
+		return e;
+	}
+	if (cf_walk(c, orig, par, 1, &fd, &rest, errmsg) == -1) {
+		free(par);
+		return NULL;
 	}
 	if (rest != NULL) {
 		free(rest);
-		close(*pfd);
-		free(*par);
+		close(fd);
+		free(par);
 		*errmsg = enoent(orig);
-		return -1;
+		return NULL;
 	}
-	return 0;
+	pcache_drop(e);
+	e->par = par;
+	e->fd = fd;
+	return e;
+}
+
+/* The entry's directory as a pin (cf_pin, once per entry), or -1. */
+static int
+parent_pinned(struct confine *c, struct pcache *e)
+{
+	if (e->pin == -1) {
+		e->pin = cf_pin(c, e->fd);	/* takes fd, even on failure */
+		e->fd = -1;
+	}
+	return e->pin;
 }
 
 /* Pin the directory holding rel's leaf; *out = /proc/self/fd/P/leaf. */
@@ -112,14 +188,12 @@ static int
 parent_pin(struct confine *c, const char *orig, const char *rel,
     const char *suffix, char **out, char **errmsg)
 {
+	struct pcache *e;
 	const char *leaf;
-	char *par;
-	int pfd;
 
-	if (walk_parent(c, orig, rel, &pfd, &par, &leaf, errmsg) == -1)
+	if ((e = walk_parent(c, orig, rel, &leaf, errmsg)) == NULL)
 		return -1;
-	*out = xasprintf("/proc/self/fd/%d/%s%s", cf_pin(c, pfd), leaf, suffix);
-	free(par);
+	*out = cf_spell(parent_pinned(c, e), leaf, suffix);
 	return 0;
 }
 
@@ -141,12 +215,21 @@ check_target(struct confine *c, const char *orig, const char *rel,
 	return 0;
 }
 
-/* Look the leaf up beneath the held parent: 0 and *st, or -1 (errno). */
+/*
+ * Look the leaf up beneath the held parent: 0 and *st, or -1 (errno).
+ * NB. one component, never followed, cannot leave pfd: fstatat with
+ * AT_SYMLINK_NOFOLLOW is the same lookup as cf_open_component and one
+ * system call instead of three.  "." and ".." go the long way, where
+ * RESOLVE_BENEATH refuses a climb.
+ */
 static int
 leaf_stat(int pfd, const char *leaf, struct stat *st)
 {
 	int fd, e;
 
+	if (*leaf != '\0' && strchr(leaf, '/') == NULL &&
+	    strcmp(leaf, ".") != 0 && strcmp(leaf, "..") != 0)
+		return fstatat(pfd, leaf, st, AT_SYMLINK_NOFOLLOW);
 	if ((fd = cf_open_component(pfd, leaf)) == -1)
 		return -1;
 	e = fstat(fd, st);
@@ -158,10 +241,11 @@ static int
 sender_arg(struct confine *c, const char *orig, const char *rel,
     const char *suffix, char **out, char **errmsg)
 {
+	struct pcache *e;
 	const char *leaf;
 	struct stat st;
-	char *par, *rest;
-	int fd, pfd, exists;
+	char *rest;
+	int fd, exists;
 
 	if (*suffix != '\0') {
 		/* "dir/" is opened and followed by rsync: pin the leaf. */
@@ -173,30 +257,26 @@ sender_arg(struct confine *c, const char *orig, const char *rel,
 			*errmsg = enoent(orig);
 			return -1;
 		}
-		*out = xasprintf("/proc/self/fd/%d%s", cf_pin(c, fd), suffix);
+		*out = cf_spell(cf_pin(c, fd), NULL, suffix);
 		return 0;
 	}
 	/*
 	 * The leaf is looked up, and later spelled, beneath the same held
 	 * parent.  It must exist (a dangling symlink counts) ...
 	 */
-	if (walk_parent(c, orig, rel, &pfd, &par, &leaf, errmsg) == -1)
+	if ((e = walk_parent(c, orig, rel, &leaf, errmsg)) == NULL)
 		return -1;
-	if (leaf_stat(pfd, leaf, &st) == -1) {
+	fd = e->pin != -1 ? e->pin : e->fd;
+	if (leaf_stat(fd, leaf, &st) == -1) {
 		*errmsg = cf_openerr(orig, errno);
-		goto fail;
+		return -1;
 	}
 	/* ... and whatever a symlink leaf points to must stay inside DIR. */
 	if (S_ISLNK(st.st_mode) &&
 	    check_target(c, orig, rel, &exists, NULL, errmsg) == -1)
-		goto fail;
-	*out = xasprintf("/proc/self/fd/%d/%s", cf_pin(c, pfd), leaf);
-	free(par);
+		return -1;
+	*out = cf_spell(parent_pinned(c, e), leaf, "");
 	return 0;
- fail:
-	close(pfd);
-	free(par);
-	return -1;
 }
 
 /*
@@ -305,12 +385,13 @@ static int
 recv_arg(struct confine *c, const char *orig, const char *rel,
     const char *suffix, char **out, char **errmsg)
 {
+	struct pcache *e;
 	const char *leaf;
 	struct stat st;
-	char *par, *rest;
-	int fd, pfd, exists;
+	char *rest;
+	int fd, exists;
 
-	if (walk_parent(c, orig, rel, &pfd, &par, &leaf, errmsg) == -1) {
+	if ((e = walk_parent(c, orig, rel, &leaf, errmsg)) == NULL) {
 		/* A missing parent: rsync would create it only for --mkpath. */
 		if (c->mkpath && cf_walk(c, orig, rel, 1, &fd, &rest, errmsg) == 0) {
 			free(*errmsg);
@@ -325,20 +406,17 @@ recv_arg(struct confine *c, const char *orig, const char *rel,
 		}
 		return -1;
 	}
-	exists = leaf_stat(pfd, leaf, &st) == 0;
+	exists = leaf_stat(e->pin != -1 ? e->pin : e->fd, leaf, &st) == 0;
 	if (!exists && errno != ENOENT) {
 		*errmsg = cf_openerr(orig, errno);
-		goto fail;
+		return -1;
 	}
 	if (exists && (S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode))) {
 		/* A directory (perhaps through an in-tree link): pin it. */
 		if (cf_walk(c, orig, rel, 1, &fd, &rest, errmsg) == -1)
-			goto fail;
+			return -1;
 		if (rest == NULL && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-			close(pfd);
-			free(par);
-			*out = xasprintf("/proc/self/fd/%d%s", cf_pin(c, fd),
-			    suffix);
+			*out = cf_spell(cf_pin(c, fd), NULL, suffix);
 			return 0;
 		}
 		free(rest);
@@ -349,13 +427,8 @@ recv_arg(struct confine *c, const char *orig, const char *rel,
 	 * beneath its pinned parent: rsync replaces it with a temp file and
 	 * a rename in that directory, as it would without rsguard.
 	 */
-	*out = xasprintf("/proc/self/fd/%d/%s%s", cf_pin(c, pfd), leaf, suffix);
-	free(par);
+	*out = cf_spell(parent_pinned(c, e), leaf, suffix);
 	return 0;
- fail:
-	close(pfd);
-	free(par);
-	return -1;
 }
 
 /* Queue a directory to create at commit; takes ownership of fd, rest. */
@@ -414,7 +487,7 @@ path_role(struct confine *c, enum role role, const char *orig,
 		return parent_pin(c, orig, rel, suffix, out, errmsg);
 	}
 	if (rest == NULL) {
-		*out = xasprintf("/proc/self/fd/%d%s", cf_pin(c, fd), suffix);
+		*out = cf_spell(cf_pin(c, fd), NULL, suffix);
 		return 0;
 	}
 	switch (role) {
@@ -429,8 +502,7 @@ path_role(struct confine *c, enum role role, const char *orig,
 			*errmsg = enoent(orig);
 			break;
 		}
-		*out = xasprintf("/proc/self/fd/%d/%s%s", cf_pin(c, fd), rest,
-		    suffix);
+		*out = cf_spell(cf_pin(c, fd), rest, suffix);
 		free(rest);
 		return 0;
 	case ROLE_CREATE_DIR:

@@ -43,6 +43,7 @@ struct confine {
 	int		 mkpath;	/* client sent --mkpath */
 	struct defer	*defer;		/* MAX_DEFER of them (walk.h) */
 	int		 ndefer;
+	struct pcache	*pcache;	/* parents walked (confine.c) */
 	struct strvec	 spell;		/* the decisions, by index */
 	char		*err;		/* the last refusal (errstr) */
 	const char	*limit;		/* a bound reached (static), or NULL */
@@ -101,6 +102,9 @@ int	 confine_glob_match(const char *, const char *, unsigned long *);
  * the whole command is accepted (confine.c MUST 5).
  */
 int	 confine_commit(struct confine *, const char **errstr);
+
+/* Release everything c holds: pins, caches, decisions, the root fd. */
+void	 confine_free(struct confine *);
 
 /* Mark every pinned fd inheritable; called in the child before exec. */
 int	 confine_export(struct confine *);

@@ -62,6 +62,8 @@ int	 cf_same_beneath(int afd, const char *tail, int follow,
  */
 #define CF_LIMIT_PINS	"too many paths to pin"
 int	 cf_pin(struct confine *, int fd);
+/* "/proc/self/fd/N[/leaf]suffix" (malloc'd); leaf may be NULL. */
+char	*cf_spell(int fd, const char *leaf, const char *suffix);
 /* The refusal for a failed lookup of orig with errno err (malloc'd). */
 char	*cf_openerr(const char *orig, int err);
 /* A directory confine_commit creates, for decision `idx'. */
