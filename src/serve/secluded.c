@@ -160,6 +160,7 @@ secluded_read(int fd, int timeout_ms, struct strvec *out, const char **errstr)
 	size_t used, want;
 	ssize_t n;
 	int kind = 0, pp[2] = { -1, -1 }, r = SECL_MORE, can_peek = 1;
+	int can_seek;
 
 	secluded_init(&s);
 	if (fstat(fd, &st) == 0)
@@ -168,14 +169,36 @@ secluded_read(int fd, int timeout_ms, struct strvec *out, const char **errstr)
 		can_peek = 0;
 	if (kind != S_IFIFO && kind != S_IFSOCK)
 		can_peek = 0;
+	/* a regular file (not from sshd, but a test's or a script's) */
+	can_seek = kind == S_IFREG && lseek(fd, 0, SEEK_CUR) != -1;
 	while (r == SECL_MORE) {
 		if (wait_readable(fd, deadline, errstr) == -1)
 			goto fail;
 		/*
 		 * secluded.c MUST 1: peek, then take exactly what the parser
-		 * used; where no peek is possible, one byte at a time.
+		 * used; a file reads ahead and seeks back; where neither
+		 * is possible, one byte at a time.
 		 */
 		want = 1;
+		if (kind == S_IFREG && can_seek) {
+			/* a file: read ahead, then seek back to the end */
+			if ((n = read(fd, buf, sizeof(buf))) <= 0) {
+				*errstr = n == 0 ? "the connection ended "
+				    "inside the secluded arguments" :
+				    "cannot read the secluded arguments";
+				goto fail;
+			}
+			r = secluded_feed(&s, buf, (size_t)n, &used, errstr);
+			if (r == SECL_ERR)
+				goto fail;
+			if (used < (size_t)n &&
+			    lseek(fd, -(off_t)((size_t)n - used), SEEK_CUR) ==
+			    -1) {
+				*errstr = "cannot read the secluded arguments";
+				goto fail;
+			}
+			continue;
+		}
 		if (can_peek) {
 			n = peek(fd, kind, pp, buf, sizeof(buf));
 			if (n == -1 && (errno == EAGAIN || errno == EINTR))

@@ -176,7 +176,7 @@ test_read(void)
 	through(sv[0], sv[1], 0);
 	close(sv[0]);
 	close(sv[1]);
-	/* a regular file: no peeking, one byte at a time, same result */
+	/* a regular file: read ahead and seek back, same result */
 	fd = mkstemp(path);
 	if (ASSERT_INT_EQ(fd >= 0, 1)) {
 		unlink(path);
@@ -186,8 +186,37 @@ test_read(void)
 		ASSERT_INT_EQ(secluded_read(fd, 2000, &a, &e), 0);
 		check_args(&a);
 		strvec_free(&a);
+		ASSERT_INT_EQ(lseek(fd, 0, SEEK_CUR), (long long)LISTLEN);
 		ASSERT_INT_EQ(read(fd, rest, sizeof(rest)), (long long)PROTOLEN);
 		close(fd);
+	}
+	/* a file list longer than one read, and one that stops inside */
+	{
+		char p2[] = "/tmp/test_secluded.XXXXXX", arg[600];
+		size_t i, total = 6;
+
+		fd = mkstemp(p2);
+		if (ASSERT_INT_EQ(fd >= 0, 1)) {
+			unlink(p2);
+			memset(arg, 'a', sizeof(arg) - 1);
+			arg[sizeof(arg) - 1] = '\0';
+			ASSERT_INT_EQ(write(fd, "rsync", 6), 6);
+			for (i = 0; i < 20; i++, total += sizeof(arg))
+				ASSERT_INT_EQ(write(fd, arg, sizeof(arg)),
+				    (long long)sizeof(arg));
+			ASSERT_INT_EQ(write(fd, "\0tail", 5), 5);
+			lseek(fd, 0, SEEK_SET);
+			ASSERT_INT_EQ(secluded_read(fd, 2000, &a, &e), 0);
+			ASSERT_INT_EQ(a.n, 20);
+			strvec_free(&a);
+			ASSERT_INT_EQ(lseek(fd, 0, SEEK_CUR),
+			    (long long)total + 1);
+			ASSERT_INT_EQ(ftruncate(fd, (off_t)total - 100), 0);
+			lseek(fd, 0, SEEK_SET);
+			ASSERT_INT_EQ(secluded_read(fd, 2000, &a, &e), -1);
+			ASSERT_STR_PREFIX(e, "the connection ended inside");
+			close(fd);
+		}
 	}
 	/* the connection ends inside the list */
 	ASSERT_INT_EQ(pipe(p), 0);
