@@ -127,6 +127,13 @@ pull_once() {
 		t0=$(now_us)
 		rsync -a -e "$RSH" "$v:${p}f" "$T/dst/"
 		t1=$(now_us)
+	elif [ "$kind" = secl ]; then
+		# rsync -s: the names travel on the connection, one argument
+		# each (no --old-args: -s and it exclude each other).
+		# shellcheck disable=SC2086
+		t0=$(now_us)
+		rsync -s -a -e "$RSH" ${SECL_ARG[$v]} "$T/dst/"
+		t1=$(now_us)
 	else
 		# One remote arg holding all names, split by the remote shell
 		# (--old-args): the server gets the same argv as "h:f0001 h:f0002
@@ -142,28 +149,40 @@ pull_once() {
 
 # section KIND N LABEL TARGET
 section() {
-	local kind=$1 n=$2 label=$3 target=$4 v r
-	for v in plain rrsync rsguard; do   # warm-up + correctness check
+	local kind=$1 n=$2 label=$3 target=$4 v r vs=(plain rrsync rsguard)
+	[ "$kind" = secl ] && vs=(plain rsguard)   # rrsync refuses -s
+	for v in "${vs[@]}"; do   # warm-up + correctness check
 		pull_once "$v" "$kind" >/dev/null || die "$kind pull failed for $v (see $T/sshd.log)"
 		if [ "$kind" = tiny ]; then
 			cmp -s "$DIR/f" "$T/dst/f" || die "$v: tiny pull produced wrong result"
+		elif [ "$kind" = secl ]; then
+			[ "$(ls "$T/dst" | wc -l)" = "$SECL_FILES" ] || die "$v: -s pull did not fetch $SECL_FILES files"
 		else
 			[ "$(ls "$T/dst" | wc -l)" = "$MANY_FILES" ] || die "$v: many-arg pull did not fetch $MANY_FILES files"
 		fi
 		: >"$T/s.$kind.$v"
 	done
 	for ((r = 0; r < n; r++)); do
-		for v in plain rrsync rsguard; do
+		for v in "${vs[@]}"; do
 			pull_once "$v" "$kind" >>"$T/s.$kind.$v"
 		done
 	done
+	[ -s "$T/s.$kind.rrsync" ] || echo 0 >"$T/s.$kind.rrsync"
 	local mp mr mg
 	mp=$(median "$T/s.$kind.plain"); mr=$(median "$T/s.$kind.rrsync"); mg=$(median "$T/s.$kind.rsguard")
 	local rg rr
 	rg=$(div "$mg" "$mp"); rr=$(div "$mr" "$mp")
-	printf '   plain %8s ms | rrsync %8s ms | rsguard %8s ms (medians)\n' "$(ms "$mp")" "$(ms "$mr")" "$(ms "$mg")"
+	if [ "$kind" = secl ]; then
+		printf '   plain %8s ms | rsguard %8s ms (medians; rrsync refuses -s)\n' "$(ms "$mp")" "$(ms "$mg")"
+	else
+		printf '   plain %8s ms | rrsync %8s ms | rsguard %8s ms (medians)\n' "$(ms "$mp")" "$(ms "$mr")" "$(ms "$mg")"
+	fi
 	row "$label (N=$n)" "plain" "$(ms "$mp")" "$(ms "$(minimum "$T/s.$kind.plain")")" ""
-	row "" "rrsync" "$(ms "$mr")" "$(ms "$(minimum "$T/s.$kind.rrsync")")" "rrsync/plain  = $rr"
+	if [ "$kind" = secl ]; then
+		row "" "rrsync" "-" "-" "refuses rsync -s"
+	else
+		row "" "rrsync" "$(ms "$mr")" "$(ms "$(minimum "$T/s.$kind.rrsync")")" "rrsync/plain  = $rr"
+	fi
 	row "" "rsguard" "$(ms "$mg")" "$(ms "$(minimum "$T/s.$kind.rsguard")")" \
 		"rsguard/plain = $rg ($(verdict "$rg" "<=" "$target"): <=$target)"
 }
@@ -174,16 +193,33 @@ for v in plain rrsync rsguard; do
 	for ((i = 1; i <= MANY_FILES; i++)); do a+=("$(printf '%smany/f%04d' "$p" "$i")"); done
 	MANY_ARG[$v]=${a[*]}
 done
+# rsync -s: the client's own limit is about 1,000 remote arguments.
+SECL_FILES=$((MANY_FILES < 900 ? MANY_FILES : 900))
+declare -A SECL_ARG=()
+for v in plain rsguard; do
+	p=$(pfx "$v"); a=()
+	for ((i = 1; i <= SECL_FILES; i++)); do a+=("$(printf '%s:%smany/f%04d' "$v" "$p" "$i")"); done
+	SECL_ARG[$v]=${a[*]}
+done
 
 if [ "$SSH_OK" = 1 ]; then
 	echo "-- 2. tiny pull (1 file) through sshd -i, N=$PULL_N interleaved"
 	section tiny "$PULL_N" "2 tiny pull, 1 file" 1.03
 	echo "-- 3. $MANY_FILES-argument pull through sshd -i, N=$MANY_N interleaved"
-	section many "$MANY_N" "3 pull, $MANY_FILES remote args" 1.10
+	section many "$MANY_N" "3 pull, $MANY_FILES remote args" 1.05
+	echo "-- 3s. $SECL_FILES-argument pull with rsync -s (secluded args) through sshd -i, N=$MANY_N interleaved"
+	section secl "$MANY_N" "3s pull -s, $SECL_FILES remote args" 1.05
 else
 	row "2 tiny pull" "SKIPPED" "-" "-" "sshd -i unusable here"
 	row "3 $MANY_FILES-arg pull" "SKIPPED" "-" "-" "sshd -i unusable here"
 fi
+
+# ---- 4. cost per path argument, counted (bench/perarg.sh) -------------------
+echo "-- 4. serve's cost per path argument ($MANY_FILES names; strace, callgrind)"
+while IFS= read -r line; do
+	echo "   $line"
+	row "4 per path argument" "rsguard" "-" "-" "${line#perarg }"
+done < <(RSGUARD=$RSGUARD BENCH_MANY_FILES=$MANY_FILES "$HERE/perarg.sh")
 
 # ---- table -----------------------------------------------------------------
 echo
