@@ -147,6 +147,23 @@ request_normalize(const struct policy *p, const char *opt, const char *value,
 	for (s = a; s[0] == '/' && s[1] == '/'; s++)
 		;
 	memmove(a, s, strlen(s) + 1);
+	/* --root: "NAME[/rest]" -> "/rest", the root of its DIR */
+	if (is_path && p->root != NULL) {
+		for (s = a; *s == '/'; s++)
+			;
+		if (strncmp(s, p->root, p->rootlen) != 0 ||
+		    (s[p->rootlen] != '/' && s[p->rootlen] != '\0')) {
+			*errmsg = xasprintf("%s %s is not beneath root %s "
+			    "(a transfer names one root)", opt, value,
+			    p->root);
+			free(a);
+			return -1;
+		}
+		s += p->rootlen;
+		r = xasprintf("/%s", *s == '/' ? s + 1 : s);
+		free(a);
+		a = r;
+	}
 	/*
 	 * -absolute aliases DIR's path in a path option's value as in a
 	 * transfer argument (stricter than rrsync, which reads

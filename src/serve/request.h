@@ -14,6 +14,8 @@ struct policy {
 	const char	*dir;		/* real path, no trailing '/' */
 	size_t		 dirlen;
 	int		 subdir;	/* DIR is not "/" */
+	const char	*root;		/* --root: the NAME paths begin with */
+	size_t		 rootlen;
 };
 
 /* One word of the final rsync option list. */
@@ -52,6 +54,8 @@ void	 request_free(struct request *);
 #define NORM_ROOTREL	0x02	/* began with "/": relative to DIR */
 
 /*
+ * With --root (p->root), a path must begin with the root's NAME, which
+ * stands for its DIR ("www/x" is "/x"; "www" and "www/" are DIR).
  * rrsync's path normalization of a value or argument: strip a leading
  * "./" to "/", squeeze "//", make a leading "/" mean DIR, refuse "..".
  * With `is_path' (a transfer argument or a path option's value) and

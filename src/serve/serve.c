@@ -465,7 +465,9 @@ plan_arg(struct plan *pl, int i)
 	pl->arg[pl->narg++] = i;
 }
 
-static char realdir[PATH_MAX];	/* DIR, as rrsync resolves it */
+static char realdir[MAX_ROOTS][PATH_MAX];	/* DIR or the roots, real */
+static char roots_list[MAX_ROOTS * (MAX_ROOT_NAME + 2) + 1];	/* "a, b" */
+static int no_del_all;		/* -no-del given, for every root */
 static int lockfd = -1;		/* held until exit */
 static struct timespec t0;	/* start of the connection */
 
@@ -483,12 +485,41 @@ raise_nofile(void)
 	}
 }
 
-/* 1. policy: serve's own argv, the log it names, DIR as a real path. */
+/* DIR (the one, or a root's) becomes the policy's; c is opened on it. */
 static void
-read_policy(int argc, char **argv, struct serve_opts *o, struct confine *c)
+use_dir(struct serve_opts *o, struct confine *c, const char *real,
+    const struct serve_root *r)
 {
 	struct policy *p = &o->pol;
 	const char *es = NULL;
+
+	p->dir = real;
+	p->dirlen = strlen(real);
+	p->subdir = strcmp(real, "/") != 0;
+	if (r != NULL) {
+		p->ro = r->ro;
+		p->wo = r->wo;
+		p->no_del = r->ro || no_del_all;
+		p->root = r->name;
+		p->rootlen = strlen(r->name);
+	}
+	if (c->rootfd > 0)
+		close(c->rootfd);
+	if (confine_init(c, real, &es) == -1)
+		refuse("%s", es);
+}
+
+/*
+ * 1. policy: serve's own argv, the log it names, DIR as a real path.
+ * With --root, every root must exist and pass the writable-DIR check
+ * (serve.c MUST 6) whichever the client names; the first is opened for
+ * the probe until select_root picks the one the command names.
+ */
+static void
+read_policy(int argc, char **argv, struct serve_opts *o, struct confine *c)
+{
+	const char *es = NULL;
+	int i;
 
 	parse_args(argc, argv, o);
 	raise_nofile();
@@ -500,14 +531,26 @@ read_policy(int argc, char **argv, struct serve_opts *o, struct confine *c)
 	/* NB. the user lookup (NSS) costs time: once, for every record. */
 	if (o->logt != LOG_TO_NONE)
 		client_info(asker, sizeof(asker));
-	if (realpath(o->dirarg, realdir) == NULL)
-		refuse("Restricted directory does not exist!");
-	p->dir = realdir;
-	p->dirlen = strlen(realdir);
-	p->subdir = strcmp(realdir, "/") != 0;
-	if (confine_init(c, realdir, &es) == -1)
-		refuse("%s", es);
-	check_home(o);
+	c->rootfd = -1;
+	no_del_all = o->pol.no_del;
+	if (o->nroots == 0) {
+		if (realpath(o->dirarg, realdir[0]) == NULL)
+			refuse("Restricted directory does not exist!");
+		use_dir(o, c, realdir[0], NULL);
+		check_home(o);
+		return;
+	}
+	for (i = 0; i < o->nroots; i++)
+		snprintf(roots_list + strlen(roots_list), sizeof(roots_list) -
+		    strlen(roots_list), "%s%s", i ? ", " : "",
+		    o->roots[i].name);
+	for (i = o->nroots - 1; i >= 0; i--) {
+		if (realpath(o->roots[i].dir, realdir[i]) == NULL)
+			refuse("root %s: Restricted directory does not exist!",
+			    o->roots[i].name);
+		use_dir(o, c, realdir[i], &o->roots[i]);
+		check_home(o);
+	}
 }
 
 /* The connectivity probe "true": accepted, logged, exit 0. */
@@ -565,7 +608,6 @@ unseclude(const char *rest, long at)
 static const char *
 read_command(struct serve_opts *o, struct confine *c)
 {
-	const struct policy *p = &o->pol;
 	const char *cmd, *rest, *es = NULL;
 	long at;
 	int r;
@@ -581,9 +623,6 @@ read_command(struct serve_opts *o, struct confine *c)
 		cmd = unseclude(rest, at);
 		r = cmdline_classify(cmd, &rest, &es);
 	}
-	/* The probe touches nothing, so it takes no lock (rsguard check). */
-	if (!p->ro && !p->no_lock && !o->dry_run)
-		lockfd = take_lock(realdir);
 	/* --exact only narrows: the pinned command is checked as usual. */
 	if (o->exact != NULL && cmd != NULL && strcmp(cmd, o->exact) != 0)
 		exact_mismatch(o->exact, cmd);
@@ -600,6 +639,105 @@ split(const char *rest, struct words *ws)
 
 	if (cmdline_split(rest, ws, &es) == -1)
 		refuse("%s", es);
+}
+
+/* The root a path names: its first component, or refuse. */
+static int
+root_of(const struct serve_opts *o, const char *what, const char *path)
+{
+	const char *s = path;
+	size_t n;
+	int i;
+
+	while (*s == '/')
+		s++;
+	n = strcspn(s, "/");
+	if (n == 0 || (n == 1 && s[0] == '.'))
+		refuse("%s %s names no root: begin it with a root's name (%s)",
+		    what, *path ? path : "\"\"", roots_list);
+	if (memchr(s, '*', n) || memchr(s, '?', n) || memchr(s, '[', n))
+		refuse("%s %s: a root is named by its name, not a pattern",
+		    what, path);
+	for (i = 0; i < o->nroots; i++)
+		if (strlen(o->roots[i].name) == n &&
+		    memcmp(o->roots[i].name, s, n) == 0)
+			return i;
+	refuse("%s %s: no root %.*s (this key has %s)", what, path, (int)n,
+	    s, roots_list);
+}
+
+/*
+ * 3b. --root: the root every path of the command names.  The command
+ * is read once with the least restrictive policy only to find its paths
+ * (every refusal that depends on the mode comes in classify, under the
+ * root's own policy); one transfer names one root, since rsync runs in
+ * one directory with one --confine-root and one lock.
+ */
+static void
+select_root(struct serve_opts *o, struct confine *c, const char *rest,
+    const struct words *ws)
+{
+	struct policy any = o->pol;
+	struct strvec ex = { NULL, 0, 0 };
+	struct request req;
+	const char *es = NULL;
+	char *em = NULL, *a;
+	size_t i, budget = MAX_EXPANSIONS;
+	int flags, sel = -1, r;
+
+	if (o->nroots == 0)
+		return;
+	any.ro = any.wo = any.no_del = any.no_overwrite = 0;
+	any.dir = "/";
+	any.dirlen = 1;
+	any.subdir = 0;
+	any.root = NULL;
+	if (request_parse(&any, rest, ws, &req, &em) == -1)
+		refuse("%s", em);
+	for (i = 0; i < req.nitems; i++) {
+		/* the values request_normalize reads as paths (request.c) */
+		if (req.items[i].opt == NULL ||
+		    (req.items[i].type != ARG_PATH_RECV &&
+		    req.items[i].type != ARG_PATH_ALWAYS) ||
+		    (req.items[i].role == ROLE_READ_FILE &&
+		    strcmp(req.items[i].value, "-") == 0))
+			continue;
+		r = root_of(o, req.items[i].opt, req.items[i].value);
+		if (sel != -1 && r != sel)
+			goto two;
+		sel = r;
+	}
+	for (i = 0; i < req.nargs; i++)
+		if (braces_expand(req.args[i], &ex, &budget, &es) == -1)
+			refuse("%s", es);
+	for (i = 0; i < ex.n; i++) {
+		if (request_normalize(&any, "arg", ex.v[i], 1, &a, &flags,
+		    &em) == -1)
+			refuse("%s", em);
+		r = root_of(o, "arg", a);
+		free(a);
+		if (sel != -1 && r != sel)
+			goto two;
+		sel = r;
+	}
+	if (sel == -1)
+		root_of(o, "the transfer", "");
+	strvec_free(&ex);
+	request_free(&req);
+	use_dir(o, c, realdir[sel], &o->roots[sel]);
+	return;
+ two:
+	refuse("one transfer names one root: this command names %s and %s",
+	    o->roots[sel].name, o->roots[r].name);
+}
+
+/* 3c. the single-run lock on DIR (the root's), unless told not to. */
+static void
+lock_dir(const struct serve_opts *o)
+{
+	/* The probe touches nothing, so it takes no lock (rsguard check). */
+	if (!o->pol.ro && !o->pol.no_lock && !o->dry_run)
+		lockfd = take_lock(o->pol.dir);
 }
 
 /* 4. classify the words against the option table and the policy. */
@@ -752,7 +890,11 @@ explain(const struct serve_opts *o, char **av)
 	const struct policy *p = &o->pol;
 	char e[MAX_LOG_FIELD * 4 + 8];
 
-	printf("decision: accept\nmode: %s%s%s%s%s\ndir: %s\nargv:",
+	if (p->root != NULL)
+		printf("decision: accept\nroot: %s\n", p->root);
+	else
+		printf("decision: accept\n");
+	printf("mode: %s%s%s%s%s\ndir: %s\nargv:",
 	    p->ro ? "ro" : p->wo ? "wo" : "rw", p->no_del ? ",no-del" : "",
 	    p->munge ? ",munge" : "", p->no_overwrite ? ",no-overwrite" : "",
 	    p->no_lock ? ",no-lock" : "", p->dir);
@@ -772,8 +914,9 @@ log_start(const struct serve_opts *o)
 	const struct policy *p = &o->pol;
 	char sbword[32];
 
-	if (log_msg(LOG_INFO, "start %s mode=%s dir=%s sandbox=%s command: %s",
-	    asker, p->ro ? "ro" : p->wo ? "wo" : "rw", p->dir,
+	if (log_msg(LOG_INFO, "start %s mode=%s dir=%s%s%s sandbox=%s "
+	    "command: %s", asker, p->ro ? "ro" : p->wo ? "wo" : "rw", p->dir,
+	    p->root != NULL ? " root=" : "", p->root != NULL ? p->root : "",
 	    sandbox_summary(&o->sb, sbword, sizeof(sbword)), cmd_for_log) == -1)
 		refuse("cannot write the log record (%s); the operator can "
 		    "pass --log=FILE", strerror(errno));
@@ -824,6 +967,8 @@ serve_main(int argc, char **argv)
 	read_policy(argc, argv, &o, &c);
 	rest = read_command(&o, &c);
 	split(rest, &ws);
+	select_root(&o, &c, rest, &ws);
+	lock_dir(&o);
 	classify(&o, &c, rest, &ws, &req);
 	prepare_sandbox(&o, &c, &req);
 	confine_request(&o, &c, &req, &pl);

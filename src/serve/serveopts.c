@@ -25,6 +25,59 @@ bad(const char **errstr, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * --root NAME=DIR:MODE: NAME is what the client's paths begin with
+ * (letters, digits, ".", "_", "-"; not "." or ".."), DIR an absolute
+ * path (it may hold ':'; the mode is after the last one), MODE ro, wo
+ * or rw.
+ */
+static int
+parse_root(struct serve_opts *o, const char *spec, const char **errstr)
+{
+	struct serve_root *r;
+	const char *eq, *colon, *mode;
+	size_t nl, dl;
+	int i;
+
+	if (o->nroots == MAX_ROOTS)
+		return bad(errstr, "--root may be given at most %d times",
+		    MAX_ROOTS);
+	r = &o->roots[o->nroots];
+	if ((eq = strchr(spec, '=')) == NULL ||
+	    (colon = strrchr(eq, ':')) == NULL)
+		return bad(errstr, "--root takes NAME=DIR:MODE (MODE ro, wo "
+		    "or rw): %.200s", spec);
+	nl = (size_t)(eq - spec);
+	if (nl == 0 || nl > MAX_ROOT_NAME || strspn(spec, "abcdefghijklmnop"
+	    "qrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") < nl ||
+	    (nl == 1 && spec[0] == '.') || (nl == 2 && spec[0] == '.' &&
+	    spec[1] == '.'))
+		return bad(errstr, "--root NAME must be 1 to %d letters, "
+		    "digits, '.', '_' or '-' (not \".\" or \"..\"): %.200s",
+		    MAX_ROOT_NAME, spec);
+	mode = colon + 1;
+	if (strcmp(mode, "ro") == 0)
+		r->ro = 1;
+	else if (strcmp(mode, "wo") == 0)
+		r->wo = 1;
+	else if (strcmp(mode, "rw") != 0)
+		return bad(errstr, "--root MODE must be ro, wo or rw: %.200s",
+		    spec);
+	dl = (size_t)(colon - (eq + 1));
+	if (dl == 0 || eq[1] != '/' || dl >= sizeof(r->dir))
+		return bad(errstr, "--root DIR must be an absolute path: "
+		    "%.200s", spec);
+	memcpy(r->name, spec, nl);
+	r->name[nl] = '\0';
+	memcpy(r->dir, eq + 1, dl);
+	r->dir[dl] = '\0';
+	for (i = 0; i < o->nroots; i++)
+		if (strcmp(o->roots[i].name, r->name) == 0)
+			return bad(errstr, "--root %s is given twice", r->name);
+	o->nroots++;
+	return 0;
+}
+
 int
 serve_opts_parse(int argc, char **argv, const char *prog,
     struct serve_opts *o, const char **errstr)
@@ -115,6 +168,14 @@ serve_opts_parse(int argc, char **argv, const char *prog,
 				return bad(errstr, "--exact needs an rsync "
 				    "server command (see \"rsguard showcmd\"): "
 				    "%s", *o->exact ? es : "empty");
+		} else if (strncmp(a, "--root=", 7) == 0 ||
+		    strcmp(a, "--root") == 0) {
+			if (a[6] == '\0' && ++i == argc)
+				return bad(errstr, "--root needs "
+				    "NAME=DIR:MODE");
+			if (parse_root(o, a[6] == '\0' ? argv[i] : a + 7,
+			    errstr) == -1)
+				return -1;
 		} else if (strcmp(a, "--") == 0 && i + 2 == argc) {
 			o->dirarg = argv[++i];
 		} else if (a[0] == '-')
@@ -128,7 +189,15 @@ serve_opts_parse(int argc, char **argv, const char *prog,
 	if (o->pol.ro && o->pol.wo)
 		return bad(errstr, "argument -wo: not allowed with argument "
 		    "-ro");
-	if (o->dirarg == NULL)
+	if (o->nroots > 0 && o->dirarg != NULL)
+		return bad(errstr, "give either DIR or --root, not both");
+	if (o->nroots > 0 && (o->pol.ro || o->pol.wo))
+		return bad(errstr, "-ro and -wo do not go with --root: each "
+		    "root has its own MODE (NAME=DIR:ro)");
+	if (o->nroots > 0 && o->pol.absolute)
+		return bad(errstr, "-absolute does not go with --root: paths "
+		    "begin with a root's NAME");
+	if (o->dirarg == NULL && o->nroots == 0)
 		return bad(errstr, "the following arguments are required: "
 		    "DIR");
 	if (o->pol.ro)

@@ -6,6 +6,18 @@
 #include "request.h"
 #include "sandbox.h"
 
+#include <limits.h>
+
+#define MAX_ROOTS	16	/* --root, per command= */
+#define MAX_ROOT_NAME	64
+
+/* One --root NAME=DIR:MODE. */
+struct serve_root {
+	char		 name[MAX_ROOT_NAME + 1];
+	char		 dir[PATH_MAX];	/* as given: absolute */
+	int		 ro, wo;	/* MODE: ro, wo or rw (neither) */
+};
+
 struct serve_opts {
 	struct policy	 pol;
 	const char	*rsync;
@@ -17,6 +29,8 @@ struct serve_opts {
 	int		 version;	/* --version seen */
 	const char	*dirarg;
 	const char	*exact;		/* the one command allowed, or NULL */
+	struct serve_root roots[MAX_ROOTS];	/* --root, in order given */
+	int		 nroots;
 	struct sandbox	 sb;
 };
 
