@@ -428,7 +428,7 @@ check_command(const char *file, size_t ln, const char *cmd)
 	const char *e, *base, *dir, *rsync;
 	struct stat st;
 	size_t first = 0;
-	int ro;
+	int ro, i;
 
 	/* sshd runs "$SHELL -c COMMAND": anything but literal words is more */
 	if (shword_split(cmd, home, &w, &e) == -1) {
@@ -479,20 +479,25 @@ check_command(const char *file, size_t ln, const char *cmd)
 	if (o.sb.mode == SANDBOX_OFF)
 		REPORT(file, ln, 16, "rsguard serve --sandbox=off: a "
 		    "hijacked rsync could reach all this user can");
-	dir = o.dirarg;
-	ro = o.pol.ro;
 	rsync = o.rsync;
-	d = dir[0] == '/' ? xstrdup(dir) : xasprintf("%s/%s", home, dir);
-	if (stat(d, &st) == -1 || !S_ISDIR(st.st_mode) ||
-	    realpath(d, rdir) == NULL) {
-		REPORT(file, ln, 9, "DIR %.300s %s", d, stat(d, &st) == -1 ?
-		    "does not exist" : "is not a directory");
+	/* the one DIR, or every --root's (each with its own mode) */
+	for (i = 0; i < (o.nroots > 0 ? o.nroots : 1); i++) {
+		dir = o.nroots > 0 ? o.roots[i].dir : o.dirarg;
+		ro = o.nroots > 0 ? o.roots[i].ro : o.pol.ro;
+		d = dir[0] == '/' ? xstrdup(dir) : xasprintf("%s/%s", home,
+		    dir);
+		if (stat(d, &st) == -1 || !S_ISDIR(st.st_mode) ||
+		    realpath(d, rdir) == NULL) {
+			REPORT(file, ln, 9, "DIR %.300s %s", d,
+			    stat(d, &st) == -1 ? "does not exist" :
+			    "is not a directory");
+			free(d);
+			continue;
+		}
 		free(d);
-		goto out;
+		if (!ro)
+			check_exposure(file, ln, w.v[0], rsync, rdir);
 	}
-	free(d);
-	if (!ro)
-		check_exposure(file, ln, w.v[0], rsync, rdir);
  out:
 	strvec_free(&w);
 }

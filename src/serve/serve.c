@@ -83,6 +83,8 @@ serve_usage(int status)
 "                     [--sandbox=auto|require|off] [--landlock-abi=N]\n"
 "                     [--sandbox-read=PATH]... [-ro|-wo] [-munge] [-absolute]\n"
 "                     [-no-del] [-no-lock] [-no-overwrite] DIR\n"
+"       rsguard serve [operator options] [-munge] [-no-del] [-no-lock]\n"
+"                     [-no-overwrite] --root NAME=DIR:MODE...\n"
 "\n"
 "The forced command for an authorized_keys line:\n"
 "  restrict,command=\"rsguard serve -ro /srv/backup\" ssh-ed25519 AAAA...\n"
@@ -122,6 +124,10 @@ serve_usage(int status)
 "  --exact=CMD     allow only this exact command (byte for byte; see\n"
 "                  \"rsguard showcmd\"), still checked and confined as\n"
 "                  usual; the \"true\" probe stays allowed\n"
+"  --root NAME=DIR:MODE  serve several directories (up to 16): a path the\n"
+"                  client names begins with a NAME (host:www/, host:db/x),\n"
+"                  which stands for its DIR; MODE is ro, wo or rw; one\n"
+"                  transfer names one root; no DIR, -ro, -wo or -absolute\n"
 "  -h, --help      this help;  --version  the version\n"
 "See rsguard(1).\n", RSYNC_PATH);
 	exit(status);

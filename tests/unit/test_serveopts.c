@@ -8,7 +8,7 @@
 
 #define D	"/srv"
 static const struct {
-	const char	*args[6];
+	const char	*args[6];	/* NULL-terminated: at most 5 */
 	int		 ok;
 	const char	*err;		/* a part of the message */
 } cases[] = {
@@ -33,6 +33,25 @@ static const struct {
 	{ { "--landlock-abi=1001", D }, 0, "--landlock-abi" },
 	{ { "--sandbox-read=rel", D }, 0, "--sandbox-read needs" },
 	{ { "--", D, "x" }, 0, "unknown option --" },
+	/* --root NAME=DIR:MODE */
+	{ { "--root", "www=/srv/www:ro", "--root=db=/srv/a:b:wo" }, 1, NULL },
+	{ { "--root=bk=/srv/bk:rw", "-no-del", "-munge" }, 1, NULL },
+	{ { "--root" }, 0, "--root needs NAME=DIR:MODE" },
+	{ { "--root=www" }, 0, "--root takes NAME=DIR:MODE" },
+	{ { "--root=www=/srv/www" }, 0, "--root takes NAME=DIR:MODE" },
+	{ { "--root=www=/srv/www:rx" }, 0, "--root MODE must be" },
+	{ { "--root=www=rel:ro" }, 0, "DIR must be an absolute path" },
+	{ { "--root=www=:ro" }, 0, "DIR must be an absolute path" },
+	{ { "--root==/srv:ro" }, 0, "NAME must be" },
+	{ { "--root=..=/srv:ro" }, 0, "NAME must be" },
+	{ { "--root=.=/srv:ro" }, 0, "NAME must be" },
+	{ { "--root=a/b=/srv:ro" }, 0, "NAME must be" },
+	{ { "--root=a b=/srv:ro" }, 0, "NAME must be" },
+	{ { "--root=a=/x:ro", "--root=a=/y:wo" }, 0, "given twice" },
+	{ { "--root=a=/x:ro", D }, 0, "either DIR or --root" },
+	{ { "--root=a=/x:ro", "-ro" }, 0, "do not go with --root" },
+	{ { "--root=a=/x:ro", "-wo" }, 0, "do not go with --root" },
+	{ { "--root=a=/x:ro", "-absolute" }, 0, "-absolute does not go" },
 };
 
 static int
