@@ -482,10 +482,13 @@ check_command(const char *file, size_t ln, const char *cmd)
 	rsync = o.rsync;
 	/* the one DIR, or every --root's (each with its own mode) */
 	for (i = 0; i < (o.nroots > 0 ? o.nroots : 1); i++) {
-		dir = o.nroots > 0 ? o.roots[i].dir : o.dirarg;
 		ro = o.nroots > 0 ? o.roots[i].ro : o.pol.ro;
-		d = dir[0] == '/' ? xstrdup(dir) : xasprintf("%s/%s", home,
-		    dir);
+		if (o.nroots > 0)	/* absolute (serveopts.c) */
+			d = xstrndup(o.roots[i].dir, o.roots[i].dirlen);
+		else if ((dir = o.dirarg)[0] == '/')
+			d = xstrdup(dir);
+		else
+			d = xasprintf("%s/%s", home, dir);
 		if (stat(d, &st) == -1 || !S_ISDIR(st.st_mode) ||
 		    realpath(d, rdir) == NULL) {
 			REPORT(file, ln, 9, "DIR %.300s %s", d,

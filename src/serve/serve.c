@@ -491,7 +491,11 @@ raise_nofile(void)
 	}
 }
 
-/* DIR (the one, or a root's) becomes the policy's; c is opened on it. */
+/*
+ * DIR (the one, or a root's) becomes the policy's; with c, c is opened
+ * on it (once per connection, or twice with --root: a struct confine is
+ * large to clear).
+ */
 static void
 use_dir(struct serve_opts *o, struct confine *c, const char *real,
     const struct serve_root *r)
@@ -509,6 +513,8 @@ use_dir(struct serve_opts *o, struct confine *c, const char *real,
 		p->root = r->name;
 		p->rootlen = strlen(r->name);
 	}
+	if (c == NULL)
+		return;
 	if (c->rootfd > 0)
 		close(c->rootfd);
 	if (confine_init(c, real, &es) == -1)
@@ -525,6 +531,7 @@ static void
 read_policy(int argc, char **argv, struct serve_opts *o, struct confine *c)
 {
 	const char *es = NULL;
+	char given[PATH_MAX];
 	int i;
 
 	parse_args(argc, argv, o);
@@ -550,13 +557,16 @@ read_policy(int argc, char **argv, struct serve_opts *o, struct confine *c)
 		snprintf(roots_list + strlen(roots_list), sizeof(roots_list) -
 		    strlen(roots_list), "%s%s", i ? ", " : "",
 		    o->roots[i].name);
-	for (i = o->nroots - 1; i >= 0; i--) {
-		if (realpath(o->roots[i].dir, realdir[i]) == NULL)
+	for (i = 0; i < o->nroots; i++) {
+		snprintf(given, sizeof(given), "%.*s", (int)o->roots[i].dirlen,
+		    o->roots[i].dir);
+		if (realpath(given, realdir[i]) == NULL)
 			refuse("root %s: Restricted directory does not exist!",
 			    o->roots[i].name);
-		use_dir(o, c, realdir[i], &o->roots[i]);
+		use_dir(o, NULL, realdir[i], &o->roots[i]);
 		check_home(o);
 	}
+	use_dir(o, c, realdir[0], &o->roots[0]);
 }
 
 /* The connectivity probe "true": accepted, logged, exit 0. */
@@ -730,7 +740,7 @@ select_root(struct serve_opts *o, struct confine *c, const char *rest,
 		root_of(o, "the transfer", "");
 	strvec_free(&ex);
 	request_free(&req);
-	use_dir(o, c, realdir[sel], &o->roots[sel]);
+	use_dir(o, sel != 0 ? c : NULL, realdir[sel], &o->roots[sel]);
 	return;
  two:
 	refuse("one transfer names one root: this command names %s and %s",

@@ -64,13 +64,13 @@ parse_root(struct serve_opts *o, const char *spec, const char **errstr)
 		return bad(errstr, "--root MODE must be ro, wo or rw: %.200s",
 		    spec);
 	dl = (size_t)(colon - (eq + 1));
-	if (dl == 0 || eq[1] != '/' || dl >= sizeof(r->dir))
+	if (dl == 0 || eq[1] != '/' || dl >= 4096)
 		return bad(errstr, "--root DIR must be an absolute path: "
 		    "%.200s", spec);
 	memcpy(r->name, spec, nl);
 	r->name[nl] = '\0';
-	memcpy(r->dir, eq + 1, dl);
-	r->dir[dl] = '\0';
+	r->dir = eq + 1;
+	r->dirlen = dl;
 	for (i = 0; i < o->nroots; i++)
 		if (strcmp(o->roots[i].name, r->name) == 0)
 			return bad(errstr, "--root %s is given twice", r->name);

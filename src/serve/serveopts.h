@@ -6,15 +6,14 @@
 #include "request.h"
 #include "sandbox.h"
 
-#include <limits.h>
-
 #define MAX_ROOTS	16	/* --root, per command= */
 #define MAX_ROOT_NAME	64
 
 /* One --root NAME=DIR:MODE. */
 struct serve_root {
 	char		 name[MAX_ROOT_NAME + 1];
-	char		 dir[PATH_MAX];	/* as given: absolute */
+	const char	*dir;		/* as given (absolute), into argv: */
+	size_t		 dirlen;	/* not NUL-terminated there */
 	int		 ro, wo;	/* MODE: ro, wo or rw (neither) */
 };
 
