@@ -7,7 +7,8 @@
 #   syscalls/arg      strace -f -c, every system call serve makes
 #   instructions/arg  callgrind, serve's own instructions (not the kernel's)
 # Workloads: N arguments on the command line; the same N sent with rsync -s
-# (secluded, read from a pipe).  Prints one row per workload; a missing tool
+# (secluded, read from a pipe); the same N through --root (three roots, the
+# names beginning "m/").  Prints one row per workload; a missing tool
 # prints "n/a".  It never fails on the numbers.
 set -euo pipefail
 export LC_ALL=C
@@ -34,6 +35,10 @@ run() {
 	if [ "$kind" = args ]; then
 		SSH_ORIGINAL_COMMAND="rsync --server --sender $OPTS .$(names "$k")" \
 			"$@" "$RSGUARD" serve --rsync=/bin/true --sandbox=off --log=none -ro "$DIR" </dev/null
+	elif [ "$kind" = roots ]; then
+		SSH_ORIGINAL_COMMAND="rsync --server --sender $OPTS .$(names "$k" | sed 's| many/| m/many/|g')" \
+			"$@" "$RSGUARD" serve --rsync=/bin/true --sandbox=off --log=none \
+			--root "a=$T:ro" --root "m=$DIR:ro" --root "z=$DIR/many:ro" </dev/null
 	else
 		stream "$k" >"$T/stream"
 		SSH_ORIGINAL_COMMAND="rsync --server --sender ${OPTS/-v/-s}" \
@@ -53,13 +58,14 @@ instructions() { # KIND K -> instructions (serve only, not rsync)
 }
 per() { awk -v a="$1" -v b="$2" -v n="$N" 'BEGIN{ if (a ~ /^[0-9]+$/ && b ~ /^[0-9]+$/) printf "%.1f", (b-a)/(n-1); else print "n/a" }'; }
 
-for kind in args secluded; do
+for kind in args secluded roots; do
 	# correctness first: serve must accept both
 	run "$kind" "$N" >/dev/null 2>"$T/err" || { echo "perarg: serve refused the $kind workload: $(cat "$T/err")" >&2; exit 1; }
 	s1=n/a s2=n/a i1=n/a i2=n/a
 	if command -v strace >/dev/null; then s1=$(syscalls "$kind" 1); s2=$(syscalls "$kind" "$N"); fi
 	if command -v valgrind >/dev/null; then i1=$(instructions "$kind" 1); i2=$(instructions "$kind" "$N"); fi
 	label="command line"; [ "$kind" = secluded ] && label="rsync -s"
+	[ "$kind" = roots ] && label="--root (3)"
 	printf 'perarg %-12s syscalls/arg %6s (target <= 3)  instructions/arg %8s  (1 arg: %s syscalls, %s instructions)\n' \
 		"$label" "$(per "$s1" "$s2")" "$(per "$i1" "$i2")" "$s1" "$i1"
 done

@@ -153,16 +153,17 @@ request_normalize(const struct policy *p, const char *opt, const char *value,
 			;
 		if (strncmp(s, p->root, p->rootlen) != 0 ||
 		    (s[p->rootlen] != '/' && s[p->rootlen] != '\0')) {
-			*errmsg = xasprintf("%s %s is not beneath root %s "
-			    "(a transfer names one root)", opt, value,
+			*errmsg = xasprintf("one transfer names one root: "
+			    "%s %s is not beneath root %s", opt, value,
 			    p->root);
 			free(a);
 			return -1;
 		}
+		/* in place: "/" and the rest are never longer than NAME/ */
 		s += p->rootlen;
-		r = xasprintf("/%s", *s == '/' ? s + 1 : s);
-		free(a);
-		a = r;
+		a[0] = '/';
+		memmove(a + 1, *s == '/' ? s + 1 : s,
+		    strlen(*s == '/' ? s + 1 : s) + 1);
 	}
 	/*
 	 * -absolute aliases DIR's path in a path option's value as in a

@@ -472,8 +472,6 @@ plan_arg(struct plan *pl, int i)
 }
 
 static char realdir[MAX_ROOTS][PATH_MAX];	/* DIR or the roots, real */
-static char roots_list[MAX_ROOTS * (MAX_ROOT_NAME + 2) + 1];	/* "a, b" */
-static int no_del_all;		/* -no-del given, for every root */
 static int lockfd = -1;		/* held until exit */
 static struct timespec t0;	/* start of the connection */
 
@@ -492,9 +490,8 @@ raise_nofile(void)
 }
 
 /*
- * DIR (the one, or a root's) becomes the policy's; with c, c is opened
- * on it (once per connection, or twice with --root: a struct confine is
- * large to clear).
+ * DIR (the one, or root r's) becomes the policy's; with c, c is opened
+ * on it, once per connection (a struct confine is large to clear).
  */
 static void
 use_dir(struct serve_opts *o, struct confine *c, const char *real,
@@ -509,23 +506,19 @@ use_dir(struct serve_opts *o, struct confine *c, const char *real,
 	if (r != NULL) {
 		p->ro = r->ro;
 		p->wo = r->wo;
-		p->no_del = r->ro || no_del_all;
+		p->no_del = r->no_del;
 		p->root = r->name;
 		p->rootlen = strlen(r->name);
 	}
-	if (c == NULL)
-		return;
-	if (c->rootfd > 0)
-		close(c->rootfd);
-	if (confine_init(c, real, &es) == -1)
+	if (c != NULL && confine_init(c, real, &es) == -1)
 		refuse("%s", es);
 }
 
 /*
  * 1. policy: serve's own argv, the log it names, DIR as a real path.
  * With --root, every root must exist and pass the writable-DIR check
- * (serve.c MUST 6) whichever the client names; the first is opened for
- * the probe until select_root picks the one the command names.
+ * (serve.c MUST 6) whichever the client names; select_root opens the
+ * one the command names (the probe, the first).
  */
 static void
 read_policy(int argc, char **argv, struct serve_opts *o, struct confine *c)
@@ -545,7 +538,6 @@ read_policy(int argc, char **argv, struct serve_opts *o, struct confine *c)
 	if (o->logt != LOG_TO_NONE)
 		client_info(asker, sizeof(asker));
 	c->rootfd = -1;
-	no_del_all = o->pol.no_del;
 	if (o->nroots == 0) {
 		if (realpath(o->dirarg, realdir[0]) == NULL)
 			refuse("Restricted directory does not exist!");
@@ -553,10 +545,6 @@ read_policy(int argc, char **argv, struct serve_opts *o, struct confine *c)
 		check_home(o);
 		return;
 	}
-	for (i = 0; i < o->nroots; i++)
-		snprintf(roots_list + strlen(roots_list), sizeof(roots_list) -
-		    strlen(roots_list), "%s%s", i ? ", " : "",
-		    o->roots[i].name);
 	for (i = 0; i < o->nroots; i++) {
 		snprintf(given, sizeof(given), "%.*s", (int)o->roots[i].dirlen,
 		    o->roots[i].dir);
@@ -566,7 +554,6 @@ read_policy(int argc, char **argv, struct serve_opts *o, struct confine *c)
 		use_dir(o, NULL, realdir[i], &o->roots[i]);
 		check_home(o);
 	}
-	use_dir(o, c, realdir[0], &o->roots[0]);
 }
 
 /* The connectivity probe "true": accepted, logged, exit 0. */
@@ -576,6 +563,8 @@ probe(struct serve_opts *o, struct confine *c)
 	const char *es = NULL;
 
 	/* A key that cannot run rsync must not pass the probe. */
+	if (o->sb.mode == SANDBOX_REQUIRE && c->rootfd == -1)
+		use_dir(o, c, realdir[0], &o->roots[0]);	/* --root */
 	if (o->sb.mode == SANDBOX_REQUIRE && sandbox_prepare(&o->sb,
 	    c->rootfd, o->pol.dir, o->rsync, 0, &es) == -1)
 		refuse("%s", es);
@@ -657,9 +646,23 @@ split(const char *rest, struct words *ws)
 		refuse("%s", es);
 }
 
+/* The roots' names, "a, b", for a refusal. */
+static const char *
+root_names(const struct serve_opts *o)
+{
+	static char b[MAX_ROOTS * (MAX_ROOT_NAME + 2) + 1];
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < o->nroots; i++)
+		n += (size_t)snprintf(b + n, sizeof(b) - n, "%s%s",
+		    i ? ", " : "", o->roots[i].name);
+	return b;
+}
+
 /* The root a path names: its first component, or refuse. */
 static int
-root_of(const struct serve_opts *o, const char *what, const char *path)
+root_of(const struct serve_opts *o, const char *path)
 {
 	const char *s = path;
 	size_t n;
@@ -669,25 +672,27 @@ root_of(const struct serve_opts *o, const char *what, const char *path)
 		s++;
 	n = strcspn(s, "/");
 	if (n == 0 || (n == 1 && s[0] == '.'))
-		refuse("%s %s names no root: begin it with a root's name (%s)",
-		    what, *path ? path : "\"\"", roots_list);
+		refuse("arg %s names no root: begin it with a root's name (%s)",
+		    *path ? path : "\"\"", root_names(o));
 	if (memchr(s, '*', n) || memchr(s, '?', n) || memchr(s, '[', n))
-		refuse("%s %s: a root is named by its name, not a pattern",
-		    what, path);
+		refuse("arg %s: a root is named by its name, not a pattern",
+		    path);
 	for (i = 0; i < o->nroots; i++)
 		if (strlen(o->roots[i].name) == n &&
 		    memcmp(o->roots[i].name, s, n) == 0)
 			return i;
-	refuse("%s %s: no root %.*s (this key has %s)", what, path, (int)n,
-	    s, roots_list);
+	refuse("arg %s: no root %.*s (this key has %s)", path, (int)n, s,
+	    root_names(o));
 }
 
 /*
- * 3b. --root: the root every path of the command names.  The command
- * is read once with the least restrictive policy only to find its paths
- * (every refusal that depends on the mode comes in classify, under the
- * root's own policy); one transfer names one root, since rsync runs in
- * one directory with one --confine-root and one lock.
+ * 3b. --root: the first transfer argument names the root; classify and
+ * confine then hold every other path of the command to it
+ * (request_normalize: "one transfer names one root"), since rsync runs
+ * in one directory with one --confine-root and one lock.  Its options
+ * are read with the least restrictive policy only to find that
+ * argument: every refusal that depends on the mode comes in classify,
+ * under the root's own policy.
  */
 static void
 select_root(struct serve_opts *o, struct confine *c, const char *rest,
@@ -697,9 +702,9 @@ select_root(struct serve_opts *o, struct confine *c, const char *rest,
 	struct strvec ex = { NULL, 0, 0 };
 	struct request req;
 	const char *es = NULL;
-	char *em = NULL, *a;
-	size_t i, budget = MAX_EXPANSIONS;
-	int flags, sel = -1, r;
+	char *em = NULL, *a = NULL;
+	size_t budget = MAX_EXPANSIONS;
+	int flags, r;
 
 	if (o->nroots == 0)
 		return;
@@ -710,41 +715,18 @@ select_root(struct serve_opts *o, struct confine *c, const char *rest,
 	any.root = NULL;
 	if (request_parse(&any, rest, ws, &req, &em) == -1)
 		refuse("%s", em);
-	for (i = 0; i < req.nitems; i++) {
-		/* the values request_normalize reads as paths (request.c) */
-		if (req.items[i].opt == NULL ||
-		    (req.items[i].type != ARG_PATH_RECV &&
-		    req.items[i].type != ARG_PATH_ALWAYS) ||
-		    (req.items[i].role == ROLE_READ_FILE &&
-		    strcmp(req.items[i].value, "-") == 0))
-			continue;
-		r = root_of(o, req.items[i].opt, req.items[i].value);
-		if (sel != -1 && r != sel)
-			goto two;
-		sel = r;
-	}
-	for (i = 0; i < req.nargs; i++)
-		if (braces_expand(req.args[i], &ex, &budget, &es) == -1)
+	if (req.nargs > 0) {
+		if (braces_expand(req.args[0], &ex, &budget, &es) == -1)
 			refuse("%s", es);
-	for (i = 0; i < ex.n; i++) {
-		if (request_normalize(&any, "arg", ex.v[i], 1, &a, &flags,
-		    &em) == -1)
+		if (ex.n > 0 && request_normalize(&any, "arg", ex.v[0], 1, &a,
+		    &flags, &em) == -1)
 			refuse("%s", em);
-		r = root_of(o, "arg", a);
-		free(a);
-		if (sel != -1 && r != sel)
-			goto two;
-		sel = r;
 	}
-	if (sel == -1)
-		root_of(o, "the transfer", "");
+	r = root_of(o, a != NULL ? a : "");
+	free(a);
 	strvec_free(&ex);
 	request_free(&req);
-	use_dir(o, sel != 0 ? c : NULL, realdir[sel], &o->roots[sel]);
-	return;
- two:
-	refuse("one transfer names one root: this command names %s and %s",
-	    o->roots[sel].name, o->roots[r].name);
+	use_dir(o, c, realdir[r], &o->roots[r]);
 }
 
 /* 3c. the single-run lock on DIR (the root's), unless told not to. */

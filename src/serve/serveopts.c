@@ -202,5 +202,7 @@ serve_opts_parse(int argc, char **argv, const char *prog,
 		    "DIR");
 	if (o->pol.ro)
 		o->pol.no_del = 1;
+	for (i = 0; i < o->nroots; i++)
+		o->roots[i].no_del = o->roots[i].ro || o->pol.no_del;
 	return 0;
 }

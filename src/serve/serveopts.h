@@ -15,6 +15,7 @@ struct serve_root {
 	const char	*dir;		/* as given (absolute), into argv: */
 	size_t		 dirlen;	/* not NUL-terminated there */
 	int		 ro, wo;	/* MODE: ro, wo or rw (neither) */
+	int		 no_del;	/* ro, or -no-del given */
 };
 
 struct serve_opts {

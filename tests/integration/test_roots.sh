@@ -104,4 +104,41 @@ t_roots_log_lock() {
 	grep -q "refused .*Another instance" "$S/log" || { fail "no refusal record"; return 1; }
 }
 
-run_tests t_roots_modes t_roots_no_escape t_roots_secluded t_roots_log_lock
+# Every root is checked at every connection, whichever the client names:
+# a writable root holding the rsync serve runs refuses a pull of another.
+t_roots_all_checked() {
+	roots_tree
+	mkdir "$S/bk/bin"
+	cp "$RSYNC" "$S/bk/bin/rsync"
+	authorize "--rsync=$S/bk/bin/rsync --root www=$S/www:ro --root bk=$S/bk:rw"
+	rsq -a "$IT_HOST:www/" "$S/dst/w/"
+	expect_refused $? "is writable and holds $S/bk/bin/rsync" || return 1
+	[ ! -e "$S/dst/w/index.html" ] || { fail "served www next to an exposed bk"; return 1; }
+	# read-only, the same root is no danger: the pull works
+	authorize "--rsync=$S/bk/bin/rsync --root www=$S/www:ro --root bk=$S/bk:ro"
+	rs -a "$IT_HOST:www/" "$S/dst/w/" || { fail "pull with bk read-only: exit $?"; return 1; }
+	# a root that does not exist refuses every connection
+	authorize "--root www=$S/www:ro --root gone=$S/gone:rw"
+	rsq -a "$IT_HOST:www/" "$S/dst/g/"
+	expect_refused $? "root gone: Restricted directory does not exist!" || return 1
+}
+
+# lint judges each root's DIR with its own mode.
+t_roots_lint() {
+	roots_tree
+	local k ak=$S/ak
+	k=$(cat "$IT_SSHDIR/client_ed25519.pub")
+	printf 'restrict,command="%s serve --root www=%s:ro --root gone=%s:wo" %s\n' \
+		"$RSGUARD" "$S/www" "$S/gone" "$k" >"$ak"
+	"$RSGUARD" lint "$ak" >"$S/lint.out" 2>&1
+	grep -q "RSG009: DIR $S/gone does not exist" "$S/lint.out" || { fail "no RSG009 for the missing root: $(cat "$S/lint.out")"; return 1; }
+	grep -q "RSG009: DIR $S/www" "$S/lint.out" && { fail "RSG009 for an existing root"; return 1; }
+	printf 'restrict,command="%s serve --root www=%s:ro --root www=%s:wo" %s\n' \
+		"$RSGUARD" "$S/www" "$S/db" "$k" >"$ak"
+	"$RSGUARD" lint "$ak" >"$S/lint.out" 2>&1
+	grep -q "RSG017: .*--root www is given twice" "$S/lint.out" || { fail "no RSG017 for a twice-named root: $(cat "$S/lint.out")"; return 1; }
+	return 0
+}
+
+run_tests t_roots_modes t_roots_no_escape t_roots_secluded t_roots_log_lock \
+	t_roots_all_checked t_roots_lint

@@ -432,6 +432,69 @@ test_normalize(void)
 	}
 }
 
+/*
+ * --root (request.c): a path begins with the root's NAME, which stands
+ * for its DIR; anything else is refused, a longer name sharing the
+ * prefix ("wwwx") included.  Values that are not paths are left alone.
+ */
+static void
+test_normalize_root(void)
+{
+	static const struct {
+		const char *opt, *in;
+		int is_path;
+		const char *out;	/* NULL: refused */
+	} t[] = {
+		{ "arg", "www", 1, "/srv/x/" },
+		{ "arg", "www/", 1, "/srv/x/" },
+		{ "arg", "/www/a", 1, "/srv/x/a" },
+		{ "arg", "./www/a/", 1, "/srv/x/a/" },
+		{ "arg", "//www//a", 1, "/srv/x/a" },
+		{ "--backup-dir", "www/old", 1, "/srv/x/old" },
+		{ "--suffix", "db~", 0, "db~" },
+		{ "arg", "wwwx/a", 1, NULL },
+		{ "arg", "ww", 1, NULL },
+		{ "arg", "db/a", 1, NULL },
+		{ "arg", ".", 1, NULL },
+		{ "arg", "", 1, NULL },
+		{ "--partial-dir", ".p", 1, NULL },
+	};
+	struct policy p;
+	char *out, *em, want[256];
+	size_t i;
+	int fl, rv;
+
+	memset(&p, 0, sizeof(p));
+	p.dir = "/srv/x";
+	p.dirlen = strlen(p.dir);
+	p.subdir = 1;
+	p.root = "www";
+	p.rootlen = 3;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		em = out = NULL;
+		rv = request_normalize(&p, t[i].opt, t[i].in, t[i].is_path,
+		    &out, &fl, &em);
+		if (t[i].out != NULL) {
+			ASSERT_INT_EQ_CTX(rv, 0, t[i].in);
+			ASSERT_STR_EQ_CTX(out, t[i].out, t[i].in);
+		} else {
+			snprintf(want, sizeof(want), "one transfer names one "
+			    "root: %s %s is not beneath root www", t[i].opt,
+			    t[i].in);
+			ASSERT_INT_EQ_CTX(rv, -1, t[i].in);
+			ASSERT_STR_EQ_CTX(em, want, t[i].in);
+		}
+		free(out);
+		free(em);
+	}
+	/* "www/../db": mapped, then refused as any "..". */
+	em = out = NULL;
+	ASSERT_INT_EQ(request_normalize(&p, "arg", "www/../db", 1, &out, &fl,
+	    &em), -1);
+	ASSERT_STR_PREFIX(em, "do not use .. in arg");
+	free(em);
+}
+
 /* What the accepted command makes rsync need (the sandbox's input). */
 static void
 test_needs(void)
@@ -514,6 +577,7 @@ main(void)
 	test_items();
 	test_needs();
 	test_normalize();
+	test_normalize_root();
 	test_beneath();
 	return test_summary();
 }
