@@ -3,6 +3,7 @@
  * that "rsguard lint" judges a command= exactly as serve will.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,7 +65,7 @@ parse_root(struct serve_opts *o, const char *spec, const char **errstr)
 		return bad(errstr, "--root MODE must be ro, wo or rw: %.200s",
 		    spec);
 	dl = (size_t)(colon - (eq + 1));
-	if (dl == 0 || eq[1] != '/' || dl >= 4096)
+	if (dl == 0 || eq[1] != '/' || dl >= PATH_MAX)
 		return bad(errstr, "--root DIR must be an absolute path: "
 		    "%.200s", spec);
 	memcpy(r->name, spec, nl);
