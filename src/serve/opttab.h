@@ -30,7 +30,9 @@ enum argtype {
  * partial dir (also the one --delay-updates uses) has its files consumed
  * and removed -- files the client can pick among those already in DIR.
  * -wo: --append(-verify) and a checksum comparison answer "is this what
- * you hold?" about files the client may not read.
+ * you hold?" about files the client may not read.  -snapshots: serve
+ * names the link base itself, and --inplace would write into files
+ * that earlier snapshots share by hard link.
  */
 #define OFF_RO		0x01	/* -ro */
 #define OFF_WO		0x02	/* -wo */
@@ -39,6 +41,7 @@ enum argtype {
 #define OFF_NOOVER	0x10	/* -no-overwrite */
 #define OFF_SUBDIR	0x20	/* DIR is not "/" */
 #define OFF_RECV	0x40	/* the server receives (--sender not first) */
+#define OFF_SNAP	0x80	/* -snapshots: serve picks the link base */
 
 struct opt {
 	const char	*name;	/* long name without "--" */

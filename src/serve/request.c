@@ -29,7 +29,8 @@ policy_off(const struct policy *p, int am_sender)
 	    (p->no_del ? OFF_NODEL : 0) |
 	    (p->no_del && !am_sender ? OFF_NODEL_RECV : 0) |
 	    (p->no_overwrite ? OFF_NOOVER : 0) |
-	    (p->subdir ? OFF_SUBDIR : 0) | (!am_sender ? OFF_RECV : 0);
+	    (p->subdir ? OFF_SUBDIR : 0) | (!am_sender ? OFF_RECV : 0) |
+	    (p->snapshots ? OFF_SNAP : 0);
 }
 
 static void

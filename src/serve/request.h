@@ -11,6 +11,7 @@
 struct policy {
 	int		 ro, wo, munge, absolute, no_del, no_lock;
 	int		 no_overwrite;
+	int		 snapshots;	/* -snapshots: a push is a new snapshot */
 	const char	*dir;		/* real path, no trailing '/' */
 	size_t		 dirlen;
 	int		 subdir;	/* DIR is not "/" */

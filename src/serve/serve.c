@@ -57,6 +57,7 @@
 #include "serve.h"
 #include "secluded.h"
 #include "serveopts.h"
+#include "snapshot.h"
 #include "version.h"
 #include "util.h"
 
@@ -69,6 +70,12 @@
 static const char *prog = "rsguard";
 static char cmd_for_log[MAX_LOG_FIELD * 4 + 8];
 static char asker[1024];	/* client_info(), once per connection */
+
+/* A snapshot push (-snapshots, :wo:snapshots): its store and staging. */
+static struct snap_stage stage = { "", "", -1, 0 };
+static int storefd = -1, staged;
+static const char *storedir;
+static char stagedir[PATH_MAX], linkdest[PATH_MAX], basisdir[PATH_MAX];
 
 #define EXACT_CONTEXT	24	/* bytes shown each side of a difference */
 
@@ -156,6 +163,10 @@ refuse_detail(const char *detail, const char *msg)
 	if (lost)
 		fprintf(stderr, "%s: error: the log record of this refusal "
 		    "was lost\n", prog);
+	/* A refused snapshot push leaves nothing (MUST 3). */
+	if (staged && snap_remove(storefd, stage.staging) == -1)
+		log_msg(LOG_ERR, "snapshot store %s: cannot remove %s: %s",
+		    storedir, stage.staging, strerror(errno));
 	exit(1);
 }
 
@@ -507,6 +518,7 @@ use_dir(struct serve_opts *o, struct confine *c, const char *real,
 		p->ro = r->ro;
 		p->wo = r->wo;
 		p->no_del = r->no_del;
+		p->snapshots = r->snapshots;
 		p->root = r->name;
 		p->rootlen = strlen(r->name);
 	}
@@ -752,6 +764,115 @@ classify(const struct serve_opts *o, struct confine *c, const char *rest,
 	c->mkpath = (req->needs & REQ_MKPATH) != 0;
 }
 
+/*
+ * 4b. a snapshot push (snapshot.c): under the store's lock, what killed
+ * pushes left goes, and the push is staged in a new directory that
+ * becomes DIR for every later stage; the newest snapshot is the link
+ * base.  With --explain nothing is made: the plan is shown on the store.
+ */
+static void
+stage_push(struct serve_opts *o, struct confine *c, const struct request *req)
+{
+	struct policy *p = &o->pol;
+	const char *what = "open it";
+	char rel[PATH_MAX], *a = NULL, *em = NULL;
+	int flags, n;
+
+	if (!p->snapshots)
+		return;
+	storedir = p->dir;
+	if ((storefd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1 || snap_stage(storefd, o->dry_run, &stage, &what) == -1)
+		refuse("snapshot store %s: cannot %s: %s", p->dir, what,
+		    strerror(errno));
+	staged = !o->dry_run;
+	if (stage.cleaned > 0)
+		log_msg(LOG_NOTICE, "snapshot store %s: removed the staging "
+		    "of %d killed push%s", p->dir, stage.cleaned,
+		    stage.cleaned > 1 ? "es" : "");
+	if (stage.basisfd != -1) {
+		/* rsync's --link-dest: the newest snapshot's dir for DEST */
+		n = -1;
+		if (req->nargs == 1 && strpbrk(req->args[0], "\\{}*?[") ==
+		    NULL && request_normalize(p, "arg", req->args[0], 1, &a,
+		    &flags, &em) == 0)
+			n = snap_link_base(stage.basisfd, a, rel, sizeof(rel));
+		else if (req->nargs == 0)
+			n = snap_link_base(stage.basisfd, ".", rel,
+			    sizeof(rel));
+		free(a);
+		free(em);
+		snprintf(basisdir, sizeof(basisdir), "%s/%s", p->dir,
+		    stage.newest);
+		if (n >= 0 && (size_t)snprintf(linkdest, sizeof(linkdest),
+		    "%s%s%s", basisdir, n > 0 ? "/" : "", rel) >=
+		    sizeof(linkdest))
+			linkdest[0] = '\0';	/* too long: no links, copies */
+		o->sb.basisfd = stage.basisfd;
+		o->sb.basis = basisdir;
+	}
+	if (o->dry_run)
+		return;
+	snprintf(stagedir, sizeof(stagedir), "%s/%s", p->dir, stage.staging);
+	confine_free(c);
+	use_dir(o, c, stagedir, NULL);
+}
+
+/* Told by snap_prune, one record a snapshot --keep removed. */
+static void
+pruned(const char *name, int err)
+{
+	if (err == 0)
+		log_msg(LOG_INFO, "snapshot %s/%s removed (--keep)", storedir,
+		    name);
+	else
+		log_msg(LOG_ERR, "snapshot %s/%s: --keep cannot remove it: "
+		    "%s", storedir, name, strerror(err));
+}
+
+/*
+ * 10. a snapshot push ends: rsync's 0 makes the staging the newest
+ * snapshot (and --keep prunes); anything else removes it.  Returns the
+ * exit status: 11 (rsync's "error in file I/O") if no snapshot could be
+ * made of a good push.
+ */
+static int
+finish_push(const struct serve_opts *o, int r)
+{
+	const char *what = NULL;
+	char name[SNAP_NAME_MAX + 1];
+
+	if (!staged)
+		return r;
+	if (r != 0) {
+		if (snap_remove(storefd, stage.staging) == -1)
+			log_msg(LOG_ERR, "snapshot store %s: push failed "
+			    "(status %d); cannot remove its staging %s: %s",
+			    storedir, r, stage.staging, strerror(errno));
+		else
+			log_msg(LOG_NOTICE, "snapshot store %s: push failed "
+			    "(status %d): no snapshot made, staging removed",
+			    storedir, r);
+		return r;
+	}
+	if (snap_commit(storefd, stage.staging, time(NULL), name,
+	    &what) == -1) {
+		log_msg(LOG_ERR, "snapshot store %s: cannot %s: %s", storedir,
+		    what, strerror(errno));
+		fprintf(stderr, "%s: error: the push arrived but cannot "
+		    "become a snapshot (%s)\n", prog, what);
+		if (access(stage.staging, F_OK) == 0 || errno != ENOENT)
+			(void)snap_remove(storefd, stage.staging);
+		return 11;
+	}
+	log_msg(LOG_INFO, "snapshot %s/%s made%s%s", storedir, name,
+	    stage.newest[0] ? "; linked against " : "", stage.newest);
+	if (snap_prune(storefd, &o->keep, pruned) == -1)
+		log_msg(LOG_ERR, "snapshot store %s: --keep cannot list the "
+		    "snapshots: %s", storedir, strerror(errno));
+	return 0;
+}
+
 /* A transfer argument's wildcards, expanded beneath DIR only. */
 static void
 expand_glob(const struct policy *p, struct confine *c, const char *a,
@@ -863,8 +984,13 @@ build_argv(const struct serve_opts *o, const struct confine *c,
 	}
 	if (p->subdir && !req->am_sender)
 		strvec_push(&av, xstrdup("--drop-D"));
-	if (p->subdir)
+	/* A snapshot push reads its link base in the store. */
+	if (p->snapshots)
+		strvec_push(&av, xasprintf("--confine-root=%s", storedir));
+	else if (p->subdir)
 		strvec_push(&av, xasprintf("--confine-root=%s", p->dir));
+	if (linkdest[0] != '\0')
+		strvec_push(&av, xasprintf("--link-dest=%s", linkdest));
 	if (p->munge)
 		strvec_push(&av, xstrdup("--munge-links"));
 	if (p->no_overwrite)
@@ -968,11 +1094,12 @@ serve_main(int argc, char **argv)
 	select_root(&o, &c, rest, &ws);
 	lock_dir(&o);
 	classify(&o, &c, rest, &ws, &req);
+	stage_push(&o, &c, &req);
 	prepare_sandbox(&o, &c, &req);
 	confine_request(&o, &c, &req, &pl);
 	av = build_argv(&o, &c, &req, &pl);
 	if (o.dry_run)
 		explain(&o, av);
 	log_start(&o);
-	return run(&o, &c, av);
+	return finish_push(&o, run(&o, &c, av));
 }

@@ -30,7 +30,7 @@ bad(const char **errstr, const char *fmt, ...)
  * --root NAME=DIR:MODE: NAME is what the client's paths begin with
  * (letters, digits, ".", "_", "-"; not "." or ".."), DIR an absolute
  * path (it may hold ':'; the mode is after the last one), MODE ro, wo
- * or rw.
+ * or rw, or wo:snapshots (the root is a snapshot store).
  */
 static int
 parse_root(struct serve_opts *o, const char *spec, const char **errstr)
@@ -57,6 +57,15 @@ parse_root(struct serve_opts *o, const char *spec, const char **errstr)
 		    "digits, '.', '_' or '-' (not \".\" or \"..\"): %.200s",
 		    MAX_ROOT_NAME, spec);
 	mode = colon + 1;
+	if (strcmp(mode, "snapshots") == 0) {
+		while (--colon > eq && *colon != ':')
+			;
+		if (colon == eq || strncmp(colon + 1, "wo:", 3) != 0)
+			return bad(errstr, "--root: snapshots go with MODE wo "
+			    "only (NAME=DIR:wo:snapshots): %.200s", spec);
+		r->snapshots = 1;
+		mode = "wo";
+	}
 	if (strcmp(mode, "ro") == 0)
 		r->ro = 1;
 	else if (strcmp(mode, "wo") == 0)
@@ -83,7 +92,7 @@ int
 serve_opts_parse(int argc, char **argv, const char *prog,
     struct serve_opts *o, const char **errstr)
 {
-	int i;
+	int i, snaps;
 	const char *a;
 
 	memset(o, 0, sizeof(*o));
@@ -106,6 +115,15 @@ serve_opts_parse(int argc, char **argv, const char *prog,
 			o->pol.no_lock = 1;
 		else if (strcmp(a, "-no-overwrite") == 0)
 			o->pol.no_overwrite = 1;
+		else if (strcmp(a, "-snapshots") == 0)
+			o->pol.snapshots = 1;
+		else if (strncmp(a, "--keep=", 7) == 0) {
+			if (o->keep.set)
+				return bad(errstr, "--keep may be given only "
+				    "once");
+			if (keep_parse(a + 7, &o->keep, errstr) == -1)
+				return -1;
+		}
 		else if (strcmp(a, "-h") == 0 || strcmp(a, "-help") == 0 ||
 		    strcmp(a, "--help") == 0) {
 			o->help = 1;
@@ -201,6 +219,24 @@ serve_opts_parse(int argc, char **argv, const char *prog,
 	if (o->dirarg == NULL && o->nroots == 0)
 		return bad(errstr, "the following arguments are required: "
 		    "DIR");
+	if (o->pol.snapshots && !o->pol.wo)
+		return bad(errstr, "-snapshots needs -wo: a snapshot store "
+		    "takes pushes only (restore with a -ro key on DIR)");
+	if (o->pol.snapshots && o->nroots > 0)
+		return bad(errstr, "-snapshots does not go with --root: "
+		    "give the root MODE wo:snapshots");
+	snaps = o->pol.snapshots;
+	for (i = 0; i < o->nroots; i++)
+		snaps |= o->roots[i].snapshots;
+	if (snaps && o->pol.no_lock)
+		return bad(errstr, "snapshots do not go with -no-lock: the "
+		    "lock is what keeps two pushes from one staging");
+	if (snaps && o->pol.absolute)
+		return bad(errstr, "snapshots do not go with -absolute: a "
+		    "push names paths in its new snapshot");
+	if (o->keep.set && !snaps)
+		return bad(errstr, "--keep needs a snapshot store (-snapshots "
+		    "or a root with MODE wo:snapshots)");
 	if (o->pol.ro)
 		o->pol.no_del = 1;
 	for (i = 0; i < o->nroots; i++)

@@ -5,6 +5,7 @@
 #include "log.h"
 #include "request.h"
 #include "sandbox.h"
+#include "snapshot.h"
 
 #define MAX_ROOTS	16	/* --root, per command= */
 #define MAX_ROOT_NAME	64
@@ -16,6 +17,7 @@ struct serve_root {
 	size_t		 dirlen;	/* not NUL-terminated there */
 	int		 ro, wo;	/* MODE: ro, wo or rw (neither) */
 	int		 no_del;	/* ro, or -no-del given */
+	int		 snapshots;	/* MODE wo:snapshots */
 };
 
 struct serve_opts {
@@ -31,6 +33,7 @@ struct serve_opts {
 	const char	*exact;		/* the one command allowed, or NULL */
 	struct serve_root roots[MAX_ROOTS];	/* --root, in order given */
 	int		 nroots;
+	struct keep	 keep;		/* --keep, for every store */
 	struct sandbox	 sb;
 };
 

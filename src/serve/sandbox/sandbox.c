@@ -182,6 +182,7 @@ sandbox_init(struct sandbox *sb)
 	sb->abi_cap = -1;
 	sb->ruleset = -1;
 	sb->progfd = -1;
+	sb->basisfd = -1;
 }
 
 int
@@ -555,6 +556,18 @@ prep_rules(struct sandbox *sb, int rootfd, const char *dir,
 	if (add_fd(sb, rootfd, dir, dirright, what & SANDBOX_RECEIVER ?
 	    "DIR: rsync receives" : "DIR: rsync sends") == -1) {
 		*errstr = "cannot add DIR to the sandbox";
+		return -1;
+	}
+	/*
+	 * A snapshot push: rsync links unchanged files from the newest
+	 * snapshot.  Landlock lets a link give a file no more rights than
+	 * it had: the base gets the file rights DIR has, and no right to
+	 * make, remove or rename anything in it.
+	 */
+	if (sb->basisfd != -1 && (what & SANDBOX_RECEIVER) && add_fd(sb,
+	    sb->basisfd, sb->basis, FS_READ | (FS_RECEIVE & FS_FILE_RIGHTS) |
+	    FS_REFER, "the newest snapshot: rsync links its files") == -1) {
+		*errstr = "cannot add the newest snapshot to the sandbox";
 		return -1;
 	}
 	r = add_program(sb, rsync, sb->progfd, interp, errstr);

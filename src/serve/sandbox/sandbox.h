@@ -29,6 +29,9 @@ struct sandbox {
 	int		 abi_cap;	/* --landlock-abi, or -1 */
 	const char	*extra[SANDBOX_MAX_EXTRA];
 	int		 nextra;
+	/* serve's choice: the link base of a snapshot push, or -1 */
+	int		 basisfd;
+	const char	*basis;
 	/* filled in by sandbox_prepare */
 	int		 kernel_abi;	/* 0: the kernel has no Landlock */
 	int		 abi;		/* in use; 0: no domain */
