@@ -142,7 +142,7 @@ period_of(const char *s, int period)
 }
 
 void
-snap_select(char *const *names, size_t n, const struct keep *k, int *keepv)
+snap_select(const char *const *names, size_t n, const struct keep *k, int *keepv)
 {
 	size_t i, kept;
 	long last, cur;
@@ -476,7 +476,7 @@ snap_prune(int storefd, const struct keep *k,
 		snap_list_free(v, n);
 		return -1;
 	}
-	snap_select(v, n, k, keepv);
+	snap_select((const char *const *)v, n, k, keepv);
 	for (i = 0; i < n; i++) {
 		if (keepv[i])
 			continue;

@@ -34,7 +34,7 @@ int	 snap_name_ok(const char *);
  * Which of the n snapshot names (sorted, oldest first) to keep under *k:
  * keepv[i] set to 1 or 0.  The newest is always kept (pure).
  */
-void	 snap_select(char *const *names, size_t n, const struct keep *k,
+void	 snap_select(const char *const *names, size_t n, const struct keep *k,
 	    int *keepv);
 
 /*
