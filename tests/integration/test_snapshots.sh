@@ -130,7 +130,7 @@ t_snap_keep() {
 		rs -a "$S/src/" "$IT_HOST:" || { fail "push $i exit $?"; return 1; }
 	done
 	[ "$(nsnaps)" = 2 ] || { fail "--keep=last:2 left $(snaps)"; return 1; }
-	[ "$(tail -1 "$S/store/latest/a")" = 4 ] || { fail "newest not kept"; return 1; }
+	[ "$(tail -1 "$S/store/latest/a")" = 4 ] || { fail "newest not kept: $(snaps) latest=$(readlink "$S/store/latest") a=$(cat "$S/store/latest/a" | tr "\n" " ") log: $(cat "$S/log")"; return 1; }
 	[ "$(grep -c "removed (--keep)" "$S/log")" = 2 ] || { fail "prune records: $(grep keep "$S/log")"; return 1; }
 	authorize "-wo -snapshots --keep=daily:1 $S/store"
 	rs -a "$S/src/" "$IT_HOST:" || { fail "push exit $?"; return 1; }
