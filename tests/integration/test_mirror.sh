@@ -58,6 +58,47 @@ t_push_and_pull_identical() {
 	grep -q OVERDUE "$S/st" || { fail "no OVERDUE: $(cat "$S/st")"; return 1; }
 }
 
+# A job whose remote side is a subpath of a serve --root root: the pull
+# of www/sub and the push into up/in arrive; the rsync client sends
+# those paths as they are, and serve maps the first component.
+t_mirror_root_subpath() {
+	setup pull
+	mkdir -p "$S/up"
+	authorize --root "www=$S/src:ro" --root "up=$S/up:wo"
+	sed -i "s|^source = .*|source = $(id -un)@$IT_HOST:www/sub|" "$S/jobs/j.conf"
+	mirror; [ "$RC" = 0 ] || { fail "pull of www/sub exit $RC: $(cat "$LAST_ERR")"; return 1; }
+	same_tree "$S/src/sub" "$S/dst" || return 1
+	[ "$(json result)" = ok ] && [ "$(json files)" -ge 3 ] ||
+	    { fail "pull status: $(cat "$S/state/j.json")"; return 1; }
+	sed -i -e "s|^direction = .*|direction = push|" \
+	    -e "s|^source = .*|source = $S/src|" \
+	    -e "s|^destination = .*|destination = $(id -un)@$IT_HOST:up/in|" \
+	    "$S/jobs/j.conf"
+	mirror; [ "$RC" = 0 ] || { fail "push into up/in exit $RC: $(cat "$LAST_ERR")"; return 1; }
+	same_tree "$S/src" "$S/up/in" || return 1
+	[ "$(json result)" = ok ] || { fail "push status: $(cat "$S/state/j.json")"; return 1; }
+}
+
+# A job naming a root the key does not have: serve's refusal is
+# permanent (one attempt), the status says failed and why, never ok.
+t_mirror_unknown_root_fails() {
+	setup pull
+	authorize --root "www=$S/src:ro"
+	sed -i "s|^source = .*|source = $(id -un)@$IT_HOST:nope/sub|" "$S/jobs/j.conf"
+	mirror
+	[ "$RC" != 0 ] || { fail "exit 0"; return 1; }
+	grep -q 'no root nope (this key has www)' "$LAST_ERR" ||
+	    { fail "stderr lacks the refusal: $(head -3 "$LAST_ERR")"; return 1; }
+	[ "$(json result)" = failed ] && [ "$(json attempts)" = 1 ] &&
+	    [ "$(json last_success)" = 0 ] &&
+	    json message | grep -q 'no root nope' ||
+	    { fail "status $(cat "$S/state/j.json")"; return 1; }
+	[ -z "$(ls -A "$S/dst")" ] || { fail "files arrived: $(ls "$S/dst")"; return 1; }
+	"$RSGUARD" status "${OPTS[@]}" >"$S/st" && { fail "status exit 0"; return 1; }
+	grep -q '^j  *failed ' "$S/st" && ! grep -qw ok "$S/st" ||
+	    { fail "status: $(cat "$S/st")"; return 1; }
+}
+
 # A ProxyCommand that holds the connection until released: run 1 waits in
 # it while run 2 finds the lock taken.
 t_lock_refuses_second_run() {
@@ -270,7 +311,8 @@ t_schedule_units_and_cron() {
 	fi
 }
 
-run_tests t_push_and_pull_identical t_lock_refuses_second_run \
+run_tests t_push_and_pull_identical t_mirror_root_subpath \
+    t_mirror_unknown_root_fails t_lock_refuses_second_run \
     t_killed_mid_transfer_retry_completes t_stall_killed_at_timeout \
     t_sigterm_stops_the_transfer t_changed_host_key_fails \
     t_trust_pins_on_first_use \

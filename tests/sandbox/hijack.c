@@ -21,7 +21,10 @@
  *
  * The fixtures run.sh makes in DIR: victim.txt, deleteme.txt, sub/,
  * run-me.sh (an executable "#!/bin/sh" script), escape -> the secret.
- * In the outside dir: victim.txt (the "outfile").
+ * In the outside dir: victim.txt (the "outfile").  Under serve --root,
+ * DIR is the root the transfer names, and each other root of the key
+ * (an "other=NAME=PATH" parameter, with the same fixtures) is tried as
+ * "other-NAME-*": it must be as closed as any outside dir.
  *
  * Helper modes, run by the harness outside any sandbox, die with it:
  *	hijack --listen-tcp		bind 127.0.0.1:0, print port, accept
@@ -84,6 +87,8 @@
 #define PR_SET_PTRACER_ANY	((unsigned long)-1)
 #endif
 
+#define MAX_OTHER	4		/* other roots tried (serve: 16) */
+
 /* Parameters from stdin; empty or 0 = not given (the try is left out). */
 static struct param {
 	char	dir[PATH_MAX];		/* DIR (absolute) */
@@ -97,6 +102,9 @@ static struct param {
 	int	freeport;		/* TCP port nobody uses */
 	pid_t	pid;			/* a process outside the sandbox */
 	int	chr;			/* try a char device node too */
+	char	other[MAX_OTHER][PATH_MAX]; /* the key's other roots' DIRs */
+	char	oname[MAX_OTHER][32];	/* ... and their NAMEs */
+	int	nother;
 } p;
 
 static int sender;			/* argv has --sender (a pull) */
@@ -156,7 +164,12 @@ inside(const char *name, int err)
 static void
 path(char *buf, const char *base, const char *leaf)
 {
-	snprintf(buf, PATH_MAX, "%s/%s", base, leaf);
+	int n;
+
+	/* too long: the empty path, whose tries fail with ENOENT */
+	n = snprintf(buf, PATH_MAX, "%s/%s", base, leaf);
+	if (n < 0 || n >= PATH_MAX)
+		buf[0] = '\0';
 }
 
 /* ---- primitive tries: each returns 0 or an errno ---------------------- */
@@ -656,7 +669,7 @@ try_opath(const char *fn)
 static void
 read_params(void)
 {
-	char line[PATH_MAX + 32], *v;
+	char line[PATH_MAX + 64], *v, *e;
 	size_t n;
 
 	while (fgets(line, sizeof(line), stdin) != NULL) {
@@ -688,6 +701,13 @@ read_params(void)
 			p.pid = (pid_t)atoi(v);
 		else if (strcmp(line, "chr") == 0)
 			p.chr = atoi(v);
+		else if (strcmp(line, "other") == 0 && p.nother < MAX_OTHER &&
+		    (e = strchr(v, '=')) != NULL) {
+			*e++ = '\0';
+			snprintf(p.oname[p.nother], sizeof(p.oname[0]), "%s", v);
+			snprintf(p.other[p.nother], sizeof(p.other[0]), "%s", e);
+			p.nother++;
+		}
 		else
 			fprintf(stderr, "INFO unknown-param %s\n", line);
 	}
@@ -960,6 +980,37 @@ exec_and_ipc(void)
 	}
 }
 
+/*
+ * The key's other roots (serve --root): no read, list, write, create,
+ * exec, nor a hard link of their file into DIR (which would make it
+ * readable here).  Everything allowed is undone.
+ */
+static void
+other_roots(void)
+{
+	char a[PATH_MAX], b[PATH_MAX], name[64];
+	char *scargv[] = { a, NULL };
+	int i;
+
+	for (i = 0; i < p.nother; i++) {
+#define OTHER(what, err) do {						\
+	snprintf(name, sizeof(name), "other-%s-%s", p.oname[i], what);	\
+	attempt(name, err);						\
+} while (0)
+		path(a, p.other[i], "victim.txt");
+		OTHER("read", try_read(a));
+		OTHER("list", try_list(p.other[i]));
+		OTHER("write", try_open_write(a));
+		path(b, p.dir, "hijack-other-link");
+		OTHER("link-in", try_link(a, b));
+		path(a, p.other[i], "hijack-new");
+		OTHER("create", try_create(a));
+		path(a, p.other[i], "run-me.sh");
+		OTHER("exec", try_exec(a, scargv));
+#undef OTHER
+	}
+}
+
 /* What rsync needs in either role: must keep working. */
 static void
 needs(void)
@@ -1207,6 +1258,7 @@ main(int argc, char *argv[])
 	inside_writes();
 	inside_special();
 	exec_and_ipc();
+	other_roots();
 	system_wide();
 	uncovered_ops();
 	extra_path();

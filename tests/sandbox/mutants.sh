@@ -101,6 +101,13 @@ sed_mutant "a run that is not refused expected refused" \
 sed_mutant "explain: the receiver's rule checked as the sender's" \
     'explain rw' \
     's/\telif \[ "\$role" = ro \]; then/\telif [ "$role" != "" ]; then/'
+sed_mutant "the other roots expected open" \
+    'other-[abc]-read: want ALLOWED, got BLOCKED' \
+    's/STOP\[other-\$r-\$t\]="1 0"/STOP[other-$r-$t]="0 0"/'
+# the transfer's own root tried as another one: open in its mode
+sed_mutant "a root's own DIR expected closed" \
+    'other-a-(read|list): want BLOCKED, got ALLOWED' \
+    's/\[ "\$r" = "\$ROOT" \] || OTHERS+=" \$r"/OTHERS+=" $r"/'
 
 # 2. what the checks look at, broken from outside
 # a stand-in that leaves a file outside (the tree check)
@@ -126,6 +133,20 @@ chmod 755 "$M/hj-env"
 HJ=$M/hj-env run "$M/sandbox/base.sh" >"$M/out"
 judge "environment and descriptors of rsync" 'environment is more than PATH|descriptors other'
 judge "a #! --rsync refused under require" 'require: run'
+
+# a sandbox that lets a root's transfer read root b (the other-root
+# tries), and one whose --explain names root b (explain_root)
+cat >"$M/rg-leak" <<EOF
+#!/bin/bash
+for a; do case \$a in b=*:wo) leak=\${a#b=} leak=\${leak%:wo} ;; esac; done
+[ "\$1" = serve ] && [ -n "\${leak:-}" ] && shift &&
+    set -- serve --sandbox-read="\$leak" "\$@"
+exec "$RSGUARD" "\$@"
+EOF
+chmod 755 "$M/rg-leak"
+RG=$M/rg-leak run "$M/sandbox/base.sh" >"$M/out"
+judge "another root readable" 'other-b-(read|list): want BLOCKED'
+judge "another root in --explain" "explain (pull|push) of root [ac].*|root b's DIR is in the rules"
 
 # a kernel without Landlock: SKIP, no failure; and a kernel with it but
 # an rsguard that refuses require: a failure, not a SKIP

@@ -24,6 +24,11 @@
 #   log        the start record's sandbox= field and the warning records.
 # Plus: refusals (require on a weaker ABI, bad option values: exit 1, the
 # stand-in never runs), --explain (rules printed, nothing runs).
+# Under --root a=DIR:ro --root b=DIR:wo --root c=DIR:rw, a transfer of
+# each root (both directions of c) runs the stand-in in that root's DIR,
+# with the same checks, and it tries the other roots too (other-NAME-*:
+# read, list, write, link into DIR, create, exec): closed under the
+# sandbox, open without it (the same runs with --sandbox=off).
 #
 # Without the full Landlock ruleset (ABI >= 6) the sandbox checks are
 # skipped and the script exits 77 (not run).  As root everything runs a
@@ -86,6 +91,14 @@ declare -A STOP=(
 	[chroot]="0 1"			[sethostname-same]="0 1"
 	[umount-notmounted]="1 1 1"	[keyctl]="0 1"
 )
+# the other roots of a --root key: closed as any outside dir
+ROOTNAMES="a b c"
+declare -A RMODE=([a]=ro [b]=wo [c]=rw)
+for r in $ROOTNAMES; do
+	for t in read list write link-in create exec; do
+		STOP[other-$r-$t]="1 0"
+	done
+done
 ROOTONLY="unshare-mountns unshare-userns chroot sethostname-same
 	umount-notmounted keyctl"
 COMMON="read-passwd read-group read-secret read-via-symlink
@@ -121,19 +134,31 @@ wait_file() {
 	return 1
 }
 
+# fixtures D: what the stand-in finds in a DIR (see hijack.c).
+fixtures() {
+	mkdir -p "$1/sub"
+	echo "inside, victim"  >"$1/victim.txt"
+	echo "inside, delete"  >"$1/deleteme.txt"
+	printf '#!/bin/sh\nexit 0\n' >"$1/run-me.sh"
+	chmod 755 "$1/run-me.sh"
+	ln -s "$OUT/secret.txt" "$1/escape"
+}
+
 setup() {
 	SCR=$(mktemp -d "${TMPDIR:-/tmp}/rsguard-sb.XXXXXX") || exit 2
 	SCR=$(cd "$SCR" && pwd -P)
 	DIR=$SCR/dir OUT=$SCR/out EXTRA=$SCR/extra
-	mkdir -p "$DIR/sub" "$OUT" "$EXTRA" "$SCR/logs"
-	echo "inside, victim"  >"$DIR/victim.txt"
-	echo "inside, delete"  >"$DIR/deleteme.txt"
-	printf '#!/bin/sh\nexit 0\n' >"$DIR/run-me.sh"
-	chmod 755 "$DIR/run-me.sh"
+	mkdir -p "$OUT" "$EXTRA" "$SCR/logs"
 	echo "OUTSIDE-SECRET-5ec7" >"$OUT/secret.txt"
 	echo "outside, victim" >"$OUT/victim.txt"
-	ln -s "$OUT/secret.txt" "$DIR/escape"
 	echo "extra, readable" >"$EXTRA/data.txt"
+	fixtures "$DIR"
+	# the roots of a --root key: $SCR/root-a ... (siblings of DIR)
+	ROOTARGS=()
+	for r in $ROOTNAMES; do
+		fixtures "$SCR/root-$r"
+		ROOTARGS+=(--root "$r=$SCR/root-$r:${RMODE[$r]}")
+	done
 
 	"$HIJACK" --listen-tcp >"$SCR/tcp.port" & HPIDS+=($!)
 	ABSNAME=rsguard-sandbox-$$-$RANDOM
@@ -182,12 +207,13 @@ unix=$OUT/stream.sock
 dgram=$OUT/dgram.sock
 chr=$CHR
 EOF
+	for r in ${OTHERS:-}; do echo "other=$r=$SCR/root-$r"; done
 }
 
 # Everything but atime/mtime/ctime/inode of the two trees and the extra.
 snap() {
-	(cd "$SCR" && find dir out extra -printf '%p %y %s %m %U %l\n' | sort &&
-	    find dir out extra -type f -exec sha256sum {} + | sort)
+	(cd "$SCR" && find dir out extra root-* -printf '%p %y %s %m %U %l\n' |
+	    sort && find dir out extra root-* -type f -exec sha256sum {} + | sort)
 }
 
 # ---- one run of the stand-in -----------------------------------------------
@@ -198,22 +224,32 @@ snap() {
 # Variables read: CMD (the SSH_ORIGINAL_COMMAND), ALLOW (attempts this
 # command legitimately needs), XREAD (1: --sandbox-read of EXTRA given),
 # LOGWANT (an ERE the start record must match), LOGWARN (an ERE some other
-# record must match).
+# record must match), ROOT (a root NAME: serve gets the --root key of
+# ROOTARGS, not DIR, and the transfer names ROOT; its DIR stands for DIR
+# and the other roots are tried).
 RUNS=0
 hj() {
 	local name=$1 role=$2 level=$3 sc=$4; shift 4
 	local cmd ro=() out log before after rc line n want ll sca got
-	local probs=() list a
+	local probs=() list a tgt dot=. DIR=$DIR OTHERS='' r
 	RUNS=$((RUNS + 1))
 	out=$SCR/logs/run$RUNS.out log=$SCR/logs/run$RUNS.log
+	[ "$role" = ro ] && ro=(-ro)
+	tgt=("${ro[@]}" "$DIR")
+	if [ -n "${ROOT:-}" ]; then
+		DIR=$SCR/root-$ROOT dot=$ROOT/ tgt=("${ROOTARGS[@]}")
+		for r in $ROOTNAMES; do
+			[ "$r" = "$ROOT" ] || OTHERS+=" $r"
+		done
+	fi
 	if [ "$role" = ro ]; then
-		cmd=${CMD:-rsync --server --sender -vlr . .}; ro=(-ro)
+		cmd=${CMD:-rsync --server --sender -vlr . $dot}
 	else
-		cmd=${CMD:-rsync --server -vlr . .}
+		cmd=${CMD:-rsync --server -vlr . $dot}
 	fi
 	before=$(snap)
 	params | SSH_ORIGINAL_COMMAND=$cmd timeout -k 2 20 "$RSGUARD" serve \
-	    --log="$log" "$@" --rsync="$HIJACK" "${ro[@]}" "$DIR" >"$out" 2>&1
+	    --log="$log" "$@" --rsync="$HIJACK" "${tgt[@]}" >"$out" 2>&1
 	rc=$?
 	after=$(snap)
 	name="$role $name"
@@ -249,6 +285,11 @@ hj() {
 	[ "$EUID" = 0 ] && list+=" $ROOTONLY"
 	[ "$IOURING_OK" = 1 ] && list+=" $IOURING"
 	if [ "$role" = ro ]; then list+=" $INSIDE"; else list+=" read-via-new-symlink"; fi
+	for r in $OTHERS; do
+		for a in read list write link-in create exec; do
+			list+=" other-$r-$a"
+		done
+	done
 	# shellcheck disable=SC2086,SC2116 # squeeze the blanks
 	list=$(echo $list)
 	probs=("${dups[@]}")
@@ -396,15 +437,17 @@ hj() {
 }
 
 # refused NAME SUBSTR [serve options...]: exit 1, "rsguard: error: " and
-# SUBSTR on stderr, the stand-in never ran, nothing changed.
+# SUBSTR on stderr, the stand-in never ran, nothing changed.  ROOTKEY=1:
+# serve gets the --root key of ROOTARGS instead of DIR.
 refused() {
 	local name=$1 sub=$2; shift 2
-	local before after rc probs=() err=$SCR/logs/refused.err
+	local before after rc probs=() err=$SCR/logs/refused.err tgt=("$DIR")
+	[ -n "${ROOTKEY:-}" ] && tgt=("${ROOTARGS[@]}")
 	before=$(snap)
 	# shellcheck disable=SC2086 # WRAP: a command prefix, split on purpose
 	params | SSH_ORIGINAL_COMMAND=${CMD:-rsync --server -vlr . .} \
 	    timeout -k 2 20 ${WRAP:-} "$RSGUARD" serve --log=none "$@" --rsync="$HIJACK" \
-	    "$DIR" >"$SCR/logs/refused.out" 2>"$err"
+	    "${tgt[@]}" >"$SCR/logs/refused.out" 2>"$err"
 	rc=$?
 	after=$(snap)
 	[ "$rc" = 1 ] || probs+=("exit $rc, want 1")
@@ -416,6 +459,56 @@ refused() {
 		h_ok "$LABEL: refused: $name ($(head -1 "$err"))"
 	else
 		h_fail "$LABEL: refused: $name" "${probs[@]}" "stderr: $(head -2 "$err")"
+	fi
+}
+
+# The --root key's refusals: a transfer the root's mode forbids, one that
+# names two roots or none; the stand-in never runs.
+rootrefusals() {
+	local ROOTKEY=1 CMD
+	CMD='rsync --server -vlr . a/' refused "root: push to ro root a" \
+	    "read-only"
+	CMD='rsync --server --sender -vlr . b/' refused \
+	    "root: pull from wo root b" "write-only"
+	CMD='rsync --server --sender -vlr . c/ a/victim.txt' refused \
+	    "root: pull naming roots c and a" "one transfer names one root"
+	CMD='rsync --server --sender -vlr . victim.txt' refused \
+	    "root: pull naming no root" "no root victim.txt"
+}
+
+# explain_root NAME pull|push: --explain for a transfer of root NAME
+# grants that root's DIR (a pull: read only; a push: read and write, no
+# special files) and no other root's.
+explain_root() {
+	local r=$1 dir=$2 o out=$SCR/logs/explain-root.out rc probs=() line
+	local cmd="rsync --server --sender -vlr . $r/"
+	[ "$dir" = push ] && cmd="rsync --server -vlr . $r/"
+	SSH_ORIGINAL_COMMAND=$cmd timeout -k 2 20 "$RSGUARD" serve --log=none \
+	    --explain --sandbox=require --rsync="$HIJACK" "${ROOTARGS[@]}" \
+	    >"$out" 2>&1
+	rc=$?
+	[ "$rc" = 0 ] || probs+=("exit $rc")
+	grep -qx "root: $r" "$out" || probs+=("no \"root: $r\"")
+	line=$(grep "^sandbox allow $SCR/root-$r: " "$out")
+	if [ -z "$line" ]; then
+		probs+=("no rule for root $r's DIR")
+	elif [ "$dir" = pull ]; then
+		[[ $line == *write* || $line == *make_* || $line == *remove* ]] &&
+		    probs+=("a pull's DIR rule grants writes: $line")
+	else
+		[[ $line == *write_file* ]] || probs+=("a push's DIR rule lacks write_file: $line")
+		[[ $line =~ make_(fifo|sock|char|block) ]] &&
+		    probs+=("DIR rule grants special files: $line")
+	fi
+	for o in $ROOTNAMES; do
+		[ "$o" = "$r" ] && continue
+		grep -q "^sandbox allow $SCR/root-$o\\b" "$out" &&
+		    probs+=("root $o's DIR is in the rules")
+	done
+	if [ ${#probs[@]} -eq 0 ]; then
+		h_ok "$LABEL: explain $dir of root $r:${RMODE[$r]}: its DIR alone"
+	else
+		h_fail "$LABEL: explain $dir of root $r" "${probs[@]}" "$(head -3 "$out")"
 	fi
 }
 
@@ -532,6 +625,27 @@ suite() {
 	    --sandbox-read="$EXTRA"
 	XREAD=1 hj "require --sandbox-read" ro "$kabi" 1 --sandbox=require \
 	    --sandbox-read="$EXTRA"
+
+	# 5b. --root: each root's transfer, in its DIR with its mode; the
+	# other roots are closed (and open with --sandbox=off)
+	for r in a b c c; do
+		role=ro
+		[ "${RMODE[$r]}" = wo ] && role=rw
+		# c: a pull, then a push
+		[ "$r" = c ] && [ "${cdone:-}" = 1 ] && role=rw
+		[ "$r" = c ] && cdone=1
+		ROOT=$r LOGWANT="root=$r sandbox=landlock-abi$kabi( |$)" \
+		    hj "require root $r:${RMODE[$r]}" $role "$kabi" 1 \
+		    --sandbox=require
+		ROOT=$r LOGWANT="root=$r sandbox=off( |$)" LOGWARN="sandbox off" \
+		    hj "off root $r:${RMODE[$r]}" $role 0 0 --sandbox=off
+	done
+	unset cdone
+	rootrefusals
+	explain_root a pull
+	explain_root b push
+	explain_root c pull
+	explain_root c push
 
 	# 6. refusals: nothing runs
 	refused "require, ABI 5" "sandbox required" --sandbox=require --landlock-abi=5
