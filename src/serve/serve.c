@@ -870,11 +870,13 @@ finish_push(const struct serve_opts *o, int r)
 	}
 	if (snap_commit(storefd, stage.staging, time(NULL), name,
 	    &what) == -1) {
-		log_msg(LOG_ERR, "snapshot store %s: cannot %s: %s", storedir,
-		    what, strerror(errno));
-		fprintf(stderr, "%s: error: the push arrived but cannot "
-		    "become a snapshot (%s)\n", prog, what);
-		if (access(stage.staging, F_OK) == 0 || errno != ENOENT)
+		log_msg(LOG_ERR, "snapshot store %s: cannot %s: %s%s%s",
+		    storedir, what, strerror(errno), name[0] ? "; made " : "",
+		    name);
+		fprintf(stderr, "%s: error: the push arrived but %s (cannot "
+		    "%s)\n", prog, name[0] ? "latest still points at the one "
+		    "before" : "is not a snapshot", what);
+		if (!name[0])
 			(void)snap_remove(storefd, stage.staging);
 		return 11;
 	}
@@ -1040,6 +1042,12 @@ explain(const struct serve_opts *o, char **av)
 		printf(" %s", e);
 	}
 	printf("\n");
+	/* The run writes in its staging dir alone, not in DIR itself. */
+	if (p->snapshots)
+		printf("snapshot: a push is staged in %s/%s (DIR below stands "
+		    "for it) and becomes %s/<UTC time> if rsync exits 0; link "
+		    "base: %s\n", p->dir, stage.staging, p->dir,
+		    stage.newest[0] ? stage.newest : "none (the first)");
 	sandbox_describe(&o->sb, stdout);
 	exit(0);
 }

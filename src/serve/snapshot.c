@@ -184,6 +184,24 @@ snap_list_free(char **v, size_t n)
 	free(v);
 }
 
+/* A directory stream on (a copy of) dirfd; NULL (errno) on failure. */
+static DIR *
+open_dir(int dirfd)
+{
+	DIR *d;
+	int fd, e;
+
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		return NULL;
+	if ((d = fdopendir(fd)) == NULL) {
+		e = errno;
+		close(fd);
+		errno = e;
+	}
+	return d;
+}
+
 int
 snap_list(int storefd, char ***names, size_t *n)
 {
@@ -191,19 +209,12 @@ snap_list(int storefd, char ***names, size_t *n)
 	char **v = NULL, **nv;
 	size_t cap = 0;
 	DIR *d;
-	int fd, e;
+	int e;
 
 	*names = NULL;
 	*n = 0;
-	if ((fd = openat(storefd, ".", O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1)
+	if ((d = open_dir(storefd)) == NULL)
 		return -1;
-	if ((d = fdopendir(fd)) == NULL) {
-		e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		if (!snap_name_ok(de->d_name) || (de->d_type != DT_DIR &&
 		    de->d_type != DT_UNKNOWN))
@@ -250,14 +261,8 @@ empty_dir(int fd, int depth)
 		errno = ELOOP;
 		return -1;
 	}
-	if ((sub = dup(fd)) == -1)
+	if ((d = open_dir(fd)) == NULL)
 		return -1;
-	if ((d = fdopendir(sub)) == NULL) {
-		e = errno;
-		close(sub);
-		errno = e;
-		return -1;
-	}
 	/* Entries go as they are read; the rest are still returned. */
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 ||
@@ -317,39 +322,29 @@ int
 snap_clean_staging(int storefd)
 {
 	struct dirent *de;
-	char name[256];
-	int fd, e, again, n = 0;
+	int e, n = 0;
 	DIR *d;
 
-	do {
-		again = 0;
-		if ((fd = openat(storefd, ".", O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC)) == -1)
-			return -1;
-		if ((d = fdopendir(fd)) == NULL) {
-			e = errno;
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		while ((errno = 0, de = readdir(d)) != NULL)
-			if (strncmp(de->d_name, SNAP_STAGING,
-			    sizeof(SNAP_STAGING) - 1) == 0) {
-				snprintf(name, sizeof(name), "%s", de->d_name);
-				again = 1;
-				break;
-			}
-		e = errno;
-		closedir(d);
-		if (e != 0) {
-			errno = e;
-			return -1;
-		}
-		if (again && snap_remove(storefd, name) == -1)
-			return -1;
-		n += again;
-	} while (again && n < SNAP_MAX);
+	if ((d = open_dir(storefd)) == NULL)
+		return -1;
+	/* Entries go as they are read; the rest are still returned. */
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, SNAP_STAGING,
+		    sizeof(SNAP_STAGING) - 1) != 0)
+			continue;
+		if (snap_remove(storefd, de->d_name) == -1)
+			goto fail;
+		n++;
+	}
+	if (errno != 0)
+		goto fail;
+	closedir(d);
 	return n;
+fail:
+	e = errno;
+	closedir(d);
+	errno = e;
+	return -1;
 }
 
 int
@@ -498,17 +493,19 @@ snap_commit(int storefd, const char *staging, time_t t, char *name,
 {
 	char tmp[sizeof(SNAP_STAGING) + 32];
 	struct tm tm;
-	int i;
+	int i, e;
 
 	if (gmtime_r(&t, &tm) == NULL || strftime(name, SNAP_NAME_MAX + 1,
 	    "%Y%m%dT%H%M%SZ", &tm) != SNAP_NAME_LEN) {
 		*what = "name the snapshot";
+		name[0] = '\0';
 		errno = EINVAL;
 		return -1;
 	}
 	/* What a crash could lose must not be a snapshot yet. */
 	if (syncfs(storefd) == -1) {
 		*what = "flush the snapshot to disk";
+		name[0] = '\0';
 		return -1;
 	}
 	/* MUST 1: a second push in the same second gets -1 .. -9. */
@@ -520,6 +517,7 @@ snap_commit(int storefd, const char *staging, time_t t, char *name,
 			break;
 		if (errno != EEXIST || i == 9) {
 			*what = "rename the staging directory to its snapshot";
+			name[0] = '\0';	/* no snapshot */
 			return -1;
 		}
 	}
@@ -529,8 +527,10 @@ snap_commit(int storefd, const char *staging, time_t t, char *name,
 	if (symlinkat(name, storefd, tmp) == -1 ||
 	    renameat(storefd, tmp, storefd, SNAP_LATEST) == -1) {
 		*what = "point " SNAP_LATEST " at the snapshot";
+		e = errno;
 		(void)unlinkat(storefd, tmp, 0);
-		return -1;
+		errno = e;
+		return -1;		/* name is the snapshot, made */
 	}
 	return 0;
 }

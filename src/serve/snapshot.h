@@ -95,8 +95,10 @@ int	 snap_prune(int storefd, const struct keep *,
 /*
  * Make staging (the store's new SNAP_STAGING<pid>) its snapshot, named
  * for time t (UTC) into name (SNAP_NAME_MAX + 1), by an atomic rename
- * that never replaces, once its data is on disk (syncfs); then point "latest" at it, atomically.  Returns
- * 0, or -1 (errno) with *what naming the step that failed.
+ * that never replaces, once its data is on disk (syncfs); then point
+ * "latest" at it, atomically.  Returns 0, or -1 (errno) with *what
+ * naming the step that failed; name is "" unless the snapshot was made
+ * (then only "latest" could not be moved).
  */
 int	 snap_commit(int storefd, const char *staging, time_t t, char *name,
 	    const char **what);

@@ -18,6 +18,7 @@ staging_left() { find "$S/store" -mindepth 1 -maxdepth 1 -name '.rsguard-staging
 ino() { stat -c %i "$1"; }
 
 t_snap_push_links() {
+	local first second third ex
 	snap_tree
 	authorize "--log=$S/log -wo -snapshots $S/store"
 	rs -a "$S/src/" "$IT_HOST:" || { fail "first push exit $?"; return 1; }
@@ -25,6 +26,11 @@ t_snap_push_links() {
 	first=$(snaps)
 	[ "$(readlink "$S/store/latest")" = "$first" ] || { fail "latest -> $(readlink "$S/store/latest")"; return 1; }
 	same_tree "$S/src" "$S/store/$first" || return 1
+	# --explain tells the plan, and makes nothing
+	ex=$(SSH_ORIGINAL_COMMAND="rsync --server -logDtpre.iLsfxCIvu . ." $SERVE --log=none --explain -wo -snapshots "$S/store")
+	grep -q "^snapshot: a push is staged in $S/store/.rsguard-staging.* link base: $first\$" <<<"$ex" || { fail "explain: $ex"; return 1; }
+	grep -q -- "--link-dest=$S/store/$first " <<<"$ex" || { fail "explain argv: $ex"; return 1; }
+	! staging_left && [ "$(nsnaps)" = 1 ] || { fail "--explain made something"; return 1; }
 	echo changed >"$S/src/a"
 	rs -a "$S/src/" "$IT_HOST:" || { fail "second push exit $?"; return 1; }
 	[ "$(nsnaps)" = 2 ] || { fail "second push: snapshots $(snaps)"; return 1; }
@@ -112,6 +118,10 @@ t_snap_killed_push() {
 	rsq -a --inplace "$S/src/" "$IT_HOST:"
 	expect_refused $? "disabled" || return 1
 	! staging_left || { fail "refused push left its staging"; return 1; }
+	# refused after its staging was made: still nothing left
+	rsq -a --temp-dir=nope "$S/src/" "$IT_HOST:"
+	expect_refused $? "receiver option path does not exist: nope" || return 1
+	! staging_left || { fail "push refused after staging left it"; return 1; }
 	# staging left by a killed serve goes at the next push
 	mkdir -p "$S/store/.rsguard-staging.999999/x"
 	rm -f "$S/src/big"
@@ -152,4 +162,31 @@ t_snap_root() {
 	expect_refused $? ".." || return 1
 }
 
-run_tests t_snap_push_links t_snap_old_untouchable t_snap_restore t_snap_killed_push t_snap_keep t_snap_root
+# a good push that cannot become a snapshot says so and leaves no staging
+t_snap_commit_fails() {
+	local now n i j taken
+	snap_tree
+	authorize "--log=$S/log -wo -snapshots $S/store"
+	# every name the next 20 seconds could take is taken
+	now=$(date -u +%s)
+	for i in $(seq 0 20); do
+		n=$(date -u -d "@$((now + i))" +%Y%m%dT%H%M%SZ)
+		mkdir "$S/store/$n"
+		for j in 1 2 3 4 5 6 7 8 9; do mkdir "$S/store/$n-$j"; done
+	done
+	taken=$(nsnaps)
+	rsq -a "$S/src/" "$IT_HOST:"
+	expect_refused $? "the push arrived but is not a snapshot" || return 1
+	[ "$(nsnaps)" = "$taken" ] || { fail "a snapshot appeared"; return 1; }
+	! staging_left || { fail "staging of a push that is no snapshot left"; return 1; }
+	# latest a real directory: the snapshot is made, latest stays
+	rm -rf "$S/store"/2*
+	mkdir "$S/store/latest"
+	rsq -a "$S/src/" "$IT_HOST:"
+	expect_refused $? "latest still points at the one before" || return 1
+	[ "$(nsnaps)" = 1 ] && [ -d "$S/store/latest" ] && [ ! -L "$S/store/latest" ] || { fail "store: $(ls -A "$S/store")"; return 1; }
+	grep -q "cannot point latest at the snapshot: .*; made 2" "$S/log" || { fail "no record: $(cat "$S/log")"; return 1; }
+	! staging_left || { fail "staging left"; return 1; }
+}
+
+run_tests t_snap_push_links t_snap_commit_fails t_snap_old_untouchable t_snap_restore t_snap_killed_push t_snap_keep t_snap_root

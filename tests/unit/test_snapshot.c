@@ -217,7 +217,22 @@ test_stage_commit(int parent)
 	mk(fd, st.staging, 1);
 	ASSERT_INT_EQ(snap_commit(fd, st.staging, t, name, &what), -1);
 	ASSERT_INT_EQ(errno, EEXIST);
+	ASSERT_STR_EQ(name, "");	/* no snapshot was made */
 	ASSERT_TRUE(exists(fd, "20261207T210546Z/f"));
+	/* latest a real dir: the snapshot is made, latest cannot move */
+	ASSERT_INT_EQ(renameat(fd, SNAP_LATEST, fd, "latest.link"), 0);
+	mk(fd, SNAP_LATEST, 1);
+	mk(fd, SNAP_LATEST "/x", 0);
+	ASSERT_INT_EQ(snap_commit(fd, st.staging, t + 1, name, &what), -1);
+	ASSERT_STR_EQ(name, "20261207T210547Z");
+	ASSERT_TRUE(exists(fd, "20261207T210547Z"));
+	ASSERT_FALSE(exists(fd, st.staging));
+	ASSERT_TRUE(exists(fd, SNAP_LATEST "/x"));
+	ASSERT_INT_EQ(strncmp(what, "point", 5), 0);
+	ASSERT_INT_EQ(snap_remove(fd, SNAP_LATEST), 0);
+	ASSERT_INT_EQ(renameat(fd, "latest.link", fd, SNAP_LATEST), 0);
+	ASSERT_INT_EQ(snap_remove(fd, "20261207T210547Z"), 0);
+	mk(fd, st.staging, 1);
 	ASSERT_INT_EQ(snap_remove(fd, st.staging), 0);
 	/* the newest is the link base; a link named like one is skipped */
 	ASSERT_INT_EQ(symlinkat("/", fd, "29991231T235959Z"), 0);
